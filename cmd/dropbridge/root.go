@@ -1,0 +1,14 @@
+package main
+
+import "github.com/spf13/cobra"
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "dropbridge",
+		Short:         "A self-hosted Dropbox connector, with a local emulator of the Dropbox API",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newEmulatorCmd())
+	return root
+}

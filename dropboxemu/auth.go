@@ -1,0 +1,167 @@
+package dropboxemu
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// allScopes are the scopes the emulator knows; admin-created tokens get all.
+var allScopes = []string{
+	"account_info.read", "account_info.write",
+	"contacts.read", "contacts.write",
+	"file_requests.read", "file_requests.write",
+	"files.content.read", "files.content.write",
+	"files.metadata.read", "files.metadata.write",
+	"files.permanent_delete",
+	"openid", "email", "profile",
+	"sharing.read", "sharing.write",
+	"team_data.content.read", "team_data.content.write",
+	"team_data.governance.read", "team_data.governance.write",
+	"team_data.member", "team_data.team_space",
+	"team_info.read", "team_info.write",
+	"members.read", "members.write", "members.delete",
+	"groups.read", "groups.write",
+	"sessions.list", "sessions.modify",
+	"events.read",
+}
+
+// expandScopes adds what the App Console adds by itself: every app may read
+// account info, and a write scope brings its read scope.
+func expandScopes(scopes []string) []string {
+	out := slices.Clone(scopes)
+	add := func(s string) {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	add("account_info.read")
+	for _, sc := range scopes {
+		if base, ok := strings.CutSuffix(sc, ".write"); ok {
+			add(base + ".read")
+		}
+		if strings.HasPrefix(sc, "files.content.") || strings.HasPrefix(sc, "sharing.") || strings.HasPrefix(sc, "file_requests.") {
+			add("files.metadata.read")
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func knownScope(s string) bool { return slices.Contains(allScopes, s) }
+
+// authorization returns the credentials of r: from the Authorization header
+// or the authorization URL parameter.
+func authorization(r *http.Request) string {
+	if a := r.Header.Get("Authorization"); a != "" {
+		return a
+	}
+	return r.URL.Query().Get("authorization")
+}
+
+// authenticate checks the call's credentials against its route's auth type
+// and scope, and fills c.tok, c.acct and c.app.
+func (s *Server) authenticate(c *call) *apiError {
+	authz := authorization(c.r)
+	kinds := strings.Split(strings.ReplaceAll(c.spec.Auth, " ", ""), ",")
+	if c.spec.Auth == "noauth" {
+		if authz != "" {
+			return badInput(c.route, `Unexpected "Authorization" header. This API function does not use authentication; remove the header.`)
+		}
+		return nil
+	}
+	if authz == "" {
+		return badInput(c.route, `Must provide HTTP header "Authorization" or URL parameter "authorization".`)
+	}
+	scheme, cred, _ := strings.Cut(authz, " ")
+	cred = strings.TrimSpace(cred)
+	switch strings.ToLower(scheme) {
+	case "basic":
+		if !slices.Contains(kinds, "app") {
+			return badInput(c.route, `Invalid authorization value in HTTP header "Authorization": this function requires a Bearer token ("Bearer <access token>"), not app authentication.`)
+		}
+		raw, err := base64.StdEncoding.DecodeString(cred)
+		if err != nil {
+			return badInput(c.route, `Invalid authorization value in HTTP header "Authorization": could not decode Basic credentials.`)
+		}
+		key, secret, _ := strings.Cut(string(raw), ":")
+		s.mu.RLock()
+		app := s.apps[key]
+		s.mu.RUnlock()
+		if app == nil || subtle.ConstantTimeCompare([]byte(app.Secret), []byte(secret)) != 1 {
+			return authError(u("invalid_access_token"))
+		}
+		c.app = app
+		return nil
+	case "bearer":
+	default:
+		return badInput(c.route, `Invalid authorization value in HTTP header "Authorization": expected "Bearer <token>"%s.`,
+			map[bool]string{true: ` or "Basic <app key and secret>"`}[slices.Contains(kinds, "app")])
+	}
+	if !slices.Contains(kinds, "user") && !slices.Contains(kinds, "team") {
+		return badInput(c.route, `Invalid authorization value in HTTP header "Authorization": this function requires app authentication ("Basic <app key and secret>").`)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	tok := s.tokens[cred]
+	if tok == nil || tok.Kind != "access" {
+		return authError(u("invalid_access_token"))
+	}
+	if !tok.ExpiresAt.IsZero() && !s.clock.Now().Before(tok.ExpiresAt) {
+		return authError(u("expired_access_token"))
+	}
+	if c.spec.Scope != "" && !slices.Contains(tok.Scopes, c.spec.Scope) {
+		return authError(uf("missing_scope", map[string]any{"required_scope": c.spec.Scope}))
+	}
+	c.tok = tok
+	userRoute := slices.Contains(kinds, "user")
+	teamRoute := slices.Contains(kinds, "team")
+	switch {
+	case tok.AccountID != "":
+		if !userRoute {
+			return badInput(c.route, "This API function operates on a Dropbox Business team, but the OAuth 2 access token you provided is for a single Dropbox account. Use a team access token.")
+		}
+		acct := s.accounts[tok.AccountID]
+		if acct == nil {
+			return authError(u("invalid_access_token"))
+		}
+		if acct.Disabled {
+			return authError(u("user_suspended"))
+		}
+		c.acct = acct
+	case tok.TeamID != "":
+		selUser := c.r.Header.Get("Dropbox-API-Select-User")
+		selAdmin := c.r.Header.Get("Dropbox-API-Select-Admin")
+		if sel := selUser + selAdmin; sel != "" {
+			member := s.teamMember(tok.TeamID, sel)
+			if member == nil {
+				if selUser != "" {
+					return authError(u("invalid_select_user"))
+				}
+				return authError(u("invalid_select_admin"))
+			}
+			if userRoute {
+				c.acct = member
+				return nil
+			}
+		}
+		if !teamRoute {
+			return badInput(c.route, `This API function operates on a single Dropbox account, but the OAuth 2 access token you provided is for an entire Dropbox Business team. Since your API app key has team member file access permissions, you can operate on a team member's Dropbox by providing the "Dropbox-API-Select-User" HTTP header or "select_user" URL parameter.`)
+		}
+	default:
+		return authError(u("invalid_access_token"))
+	}
+	return nil
+}
+
+// teamMember finds a member of team by team member id ("dbmid:...") or account id.
+func (s *Server) teamMember(teamID, sel string) *Account {
+	for _, a := range s.accounts {
+		if a.TeamID == teamID && (a.TeamMemberID == sel || a.ID == sel) {
+			return a
+		}
+	}
+	return nil
+}

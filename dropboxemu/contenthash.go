@@ -1,0 +1,85 @@
+package dropboxemu
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+)
+
+// blockSize is the content hash block size: 4 MiB.
+const blockSize = 4 << 20
+
+// contentHasher computes Dropbox's content hash: SHA-256 of the
+// concatenated SHA-256 digests of each 4 MiB block.
+type contentHasher struct {
+	overall hash.Hash
+	block   hash.Hash
+	n       int // bytes in the current block
+}
+
+func newContentHasher() *contentHasher {
+	return &contentHasher{overall: sha256.New(), block: sha256.New()}
+}
+
+func (h *contentHasher) Write(p []byte) (int, error) {
+	total := len(p)
+	for len(p) > 0 {
+		k := min(blockSize-h.n, len(p))
+		h.block.Write(p[:k])
+		h.n += k
+		p = p[k:]
+		if h.n == blockSize {
+			h.overall.Write(h.block.Sum(nil))
+			h.block.Reset()
+			h.n = 0
+		}
+	}
+	return total, nil
+}
+
+// addBlockDigest adds the digest of one whole block computed elsewhere.
+// It may only be called on a block boundary.
+func (h *contentHasher) addBlockDigest(d []byte) {
+	if h.n != 0 {
+		panic("dropboxemu: addBlockDigest off a block boundary")
+	}
+	h.overall.Write(d)
+}
+
+// Hex returns the content hash of everything written.
+func (h *contentHasher) Hex() string {
+	o := h.overall
+	if h.n > 0 {
+		// Clone so that Hex may be called more than once.
+		o = cloneHash(h.overall)
+		o.Write(h.block.Sum(nil))
+	}
+	return hex.EncodeToString(o.Sum(nil))
+}
+
+func cloneHash(h hash.Hash) hash.Hash {
+	if c, ok := h.(interface{ Clone() (hash.Cloner, error) }); ok {
+		if cl, err := c.Clone(); err == nil {
+			return cl.(hash.Hash)
+		}
+	}
+	panic("dropboxemu: hash cannot be cloned")
+}
+
+// contentHashOf returns the content hash of b.
+func contentHashOf(b []byte) string {
+	h := newContentHasher()
+	h.Write(b)
+	return h.Hex()
+}
+
+// blockDigests returns the SHA-256 of each 4 MiB block of b; the last may be short.
+func blockDigests(b []byte) [][sha256.Size]byte {
+	var out [][sha256.Size]byte
+	for len(b) > 0 {
+		k := min(blockSize, len(b))
+		out = append(out, sha256.Sum256(b[:k]))
+		b = b[k:]
+	}
+	return out
+}

@@ -1,0 +1,236 @@
+package dropboxemu
+
+import (
+	"regexp"
+	"strings"
+)
+
+// The path patterns of files.stone, by alias name.
+var pathPatterns = map[string]string{
+	"Path":          `/(.|[\r\n])*`,
+	"PathOrId":      `/(.|[\r\n])*|id:.*|(ns:[0-9]+(/(.|[\r\n])*)?)`,
+	"PathR":         `(/(.|[\r\n])*)?|(ns:[0-9]+(/(.|[\r\n])*)?)`,
+	"PathROrId":     `(/(.|[\r\n])*)?|id:.*|(ns:[0-9]+(/(.|[\r\n])*)?)`,
+	"ReadPath":      `(/(.|[\r\n])*|id:.*)|(rev:[0-9a-f]{9,})|(ns:[0-9]+(/(.|[\r\n])*)?)`,
+	"WritePath":     `(/(.|[\r\n])*)|(ns:[0-9]+(/(.|[\r\n])*)?)`,
+	"WritePathOrId": `(/(.|[\r\n])*)|(ns:[0-9]+(/(.|[\r\n])*)?)|(id:.*)`,
+}
+
+var pathRegexps = func() map[string]*regexp.Regexp {
+	m := map[string]*regexp.Regexp{}
+	for k, p := range pathPatterns {
+		m[k] = regexp.MustCompile(`^(?:` + p + `)$`)
+	}
+	return m
+}()
+
+// pathArg checks value of field against the spec pattern named alias (a 400
+// when it does not match, as Dropbox answers) and parses it. A path that
+// matches the pattern but is still malformed gives malformed, the LookupError
+// or WriteError malformed_path union value for the route's error.
+func (c *call) pathArg(field, value, alias string) (p parsedPath, malformed map[string]any, err error) {
+	if !pathRegexps[alias].MatchString(value) {
+		return p, nil, c.badArg("%s: '%s' did not match pattern '%s'", field, value, pathPatterns[alias])
+	}
+	write := strings.HasPrefix(alias, "Write")
+	p, perr := parsePath(value, write)
+	if perr != nil {
+		return p, uv("malformed_path", perr.Error()), nil
+	}
+	return p, nil, nil
+}
+
+// target is a resolved path: the namespace, the path in it (lower-cased,
+// "" for the root), its display form and the entry there, if any.
+type target struct {
+	ns      *Namespace
+	lower   string
+	display string
+	entry   *Entry
+}
+
+// lookupFail values are LookupError members.
+var (
+	lookupNotFound  = u("not_found")
+	lookupNotFile   = u("not_file")
+	lookupNotFolder = u("not_folder")
+)
+
+// resolve finds p in acct's view. It returns a LookupError value when an id
+// or namespace is unknown or when a folder on the way is a file; a missing
+// final component is not an error (t.entry is nil). The caller holds s.mu.
+func (s *Server) resolve(acct *Account, p parsedPath) (target, map[string]any) {
+	ns := s.namespaces[acct.RootNS]
+	base := target{ns: ns}
+	switch p.Kind {
+	case pathRoot:
+		return base, nil
+	case pathID:
+		e := s.findByID(acct, p.Ref)
+		if e == nil {
+			return target{}, lookupNotFound
+		}
+		base = target{ns: s.namespaces[e.NS], lower: e.PathLower, display: e.PathDisplay, entry: e}
+		if p.Rest == "" {
+			return base, nil
+		}
+		if !e.Folder {
+			return target{}, lookupNotFolder
+		}
+	case pathNS:
+		other := s.namespaces[p.Ref]
+		if other == nil || !s.canSee(acct, other) {
+			return target{}, lookupNotFound
+		}
+		base = target{ns: other}
+		if p.Rest == "" {
+			return base, nil
+		}
+	case pathRev:
+		return target{}, lookupNotFound
+	}
+	rest := p.Rest
+	if p.Kind == pathPlain {
+		rest = p.Rest
+	}
+	// Walk the components, keeping the display case of existing folders.
+	t := base
+	comps := strings.Split(rest[1:], "/")
+	for i, comp := range comps {
+		lower := t.lower + "/" + lowerPath(comp)
+		e := t.ns.byPath[lower]
+		if e == nil {
+			display := t.display + "/" + strings.Join(comps[i:], "/")
+			lowerAll := t.lower + "/" + lowerPath(strings.Join(comps[i:], "/"))
+			return target{ns: t.ns, lower: lowerAll, display: display}, nil
+		}
+		if i < len(comps)-1 && !e.Folder {
+			return target{}, lookupNotFolder
+		}
+		t = target{ns: t.ns, lower: e.PathLower, display: e.PathDisplay, entry: e}
+	}
+	return t, nil
+}
+
+// findByID finds a live entry by id in the namespaces acct can see.
+func (s *Server) findByID(acct *Account, id string) *Entry {
+	for _, nsID := range []string{acct.RootNS, acct.HomeNS} {
+		if ns := s.namespaces[nsID]; ns != nil {
+			if e := ns.byID[id]; e != nil {
+				return e
+			}
+		}
+	}
+	return nil
+}
+
+// canSee reports whether acct may address namespace ns.
+func (s *Server) canSee(acct *Account, ns *Namespace) bool {
+	return ns.ID == acct.RootNS || ns.ID == acct.HomeNS
+}
+
+// existingAncestorFile returns the lowest existing ancestor of lower that is
+// a file, or nil.
+func existingAncestorFile(ns *Namespace, lower string) *Entry {
+	for p := lower; ; {
+		parent, _ := splitPath(p)
+		if parent == "" {
+			return nil
+		}
+		if e := ns.byPath[parent]; e != nil {
+			if !e.Folder {
+				return e
+			}
+			return nil
+		}
+		p = parent
+	}
+}
+
+// Wire forms of metadata.
+
+type fileMetadata struct {
+	Tag                      string           `json:".tag,omitempty"`
+	Name                     string           `json:"name"`
+	PathLower                string           `json:"path_lower,omitempty"`
+	PathDisplay              string           `json:"path_display,omitempty"`
+	ID                       string           `json:"id"`
+	ClientModified           string           `json:"client_modified"`
+	ServerModified           string           `json:"server_modified"`
+	Rev                      string           `json:"rev"`
+	Size                     int64            `json:"size"`
+	IsDownloadable           bool             `json:"is_downloadable"`
+	ExportInfo               *exportInfo      `json:"export_info,omitempty"`
+	HasExplicitSharedMembers *bool            `json:"has_explicit_shared_members,omitempty"`
+	ContentHash              string           `json:"content_hash,omitempty"`
+	IsRestorable             *bool            `json:"is_restorable,omitempty"`
+	PropertyGroups           []map[string]any `json:"property_groups,omitempty"`
+}
+
+type exportInfo struct {
+	ExportAs      string   `json:"export_as,omitempty"`
+	ExportOptions []string `json:"export_options,omitempty"`
+}
+
+type folderMetadata struct {
+	Tag            string           `json:".tag"`
+	Name           string           `json:"name"`
+	PathLower      string           `json:"path_lower,omitempty"`
+	PathDisplay    string           `json:"path_display,omitempty"`
+	ID             string           `json:"id"`
+	PropertyGroups []map[string]any `json:"property_groups,omitempty"`
+}
+
+type deletedMetadata struct {
+	Tag         string `json:".tag"`
+	Name        string `json:"name"`
+	PathLower   string `json:"path_lower,omitempty"`
+	PathDisplay string `json:"path_display,omitempty"`
+}
+
+// isPaper reports whether a file is a Paper document, which Dropbox does
+// not let you download, only export.
+func isPaper(lower string) bool { return strings.HasSuffix(lower, ".paper") }
+
+// metadata renders e as a Metadata union value (file or folder).
+func metadata(e *Entry) any {
+	if e.Folder {
+		return &folderMetadata{Tag: "folder", Name: e.Name(), PathLower: e.PathLower, PathDisplay: e.PathDisplay, ID: e.ID}
+	}
+	return fileMeta(e)
+}
+
+// fileMeta renders a file as FileMetadata (with its ".tag").
+func fileMeta(e *Entry) *fileMetadata {
+	m := &fileMetadata{Tag: "file", Name: e.Name(), PathLower: e.PathLower, PathDisplay: e.PathDisplay,
+		ID: e.ID, ClientModified: dropboxTime(e.ClientModified), ServerModified: dropboxTime(e.ServerModified),
+		Rev: e.Rev, Size: e.Size, IsDownloadable: true, ContentHash: e.ContentHash}
+	if isPaper(e.PathLower) {
+		m.IsDownloadable = false
+		m.ExportInfo = &exportInfo{ExportAs: "markdown", ExportOptions: []string{"markdown", "html"}}
+	}
+	return m
+}
+
+// fileMetaNoTag renders FileMetadata where the spec's type is the struct
+// itself (upload results), not the Metadata union: no ".tag".
+func fileMetaNoTag(e *Entry) any {
+	m := fileMeta(e)
+	m.Tag = ""
+	return m
+}
+
+// folderMetaNoTag renders FolderMetadata as a plain struct (no ".tag").
+func folderMetaNoTag(e *Entry) any {
+	return struct {
+		Name        string `json:"name"`
+		PathLower   string `json:"path_lower,omitempty"`
+		PathDisplay string `json:"path_display,omitempty"`
+		ID          string `json:"id"`
+	}{e.Name(), e.PathLower, e.PathDisplay, e.ID}
+}
+
+func deletedMeta(lower, display string) *deletedMetadata {
+	_, name := splitPath(display)
+	return &deletedMetadata{Tag: "deleted", Name: name, PathLower: lower, PathDisplay: display}
+}

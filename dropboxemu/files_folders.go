@@ -1,0 +1,149 @@
+package dropboxemu
+
+func init() {
+	register("files/create_folder_v2", (*Server).createFolderV2)
+	register("files/create_folder", (*Server).createFolderV1)
+	register("files/delete_v2", (*Server).deleteV2)
+	register("files/delete", (*Server).deleteV1)
+}
+
+type createFolderArg struct {
+	Path       string `json:"path"`
+	Autorename bool   `json:"autorename,omitempty"`
+}
+
+// createFolderCall creates one folder; it returns the entry or a
+// CreateFolderError value.
+func (s *Server) createFolderCall(c *call) (*Entry, error) {
+	var arg createFolderArg
+	if err := c.decode(&arg, "path"); err != nil {
+		return nil, err
+	}
+	p, malformed, err := c.pathArg("path", arg.Path, "WritePath")
+	if err != nil {
+		return nil, err
+	}
+	if malformed != nil {
+		return nil, routeError(uv("path", malformed))
+	}
+	release, lerr := s.limits.beginWrite(c.acct.RootNS)
+	if lerr != nil {
+		return nil, lerr
+	}
+	defer release()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var t tx
+	e, wf := s.createFolder(&t, c.acct, p, arg.Autorename)
+	if wf != nil {
+		return nil, routeError(uv("path", wf.reason))
+	}
+	if err := s.commit(&t); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func (s *Server) createFolderV2(c *call) (any, error) {
+	e, err := s.createFolderCall(c)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"metadata": folderMetaNoTag(e)}, nil
+}
+
+func (s *Server) createFolderV1(c *call) (any, error) {
+	e, err := s.createFolderCall(c)
+	if err != nil {
+		return nil, err
+	}
+	return folderMetaNoTag(e), nil
+}
+
+type deleteArg struct {
+	Path      string  `json:"path"`
+	ParentRev *string `json:"parent_rev,omitempty"`
+}
+
+// maxDeleteEntries is how many entries one delete may remove (too_many_files).
+const maxDeleteEntries = 10000
+
+// deletePath deletes the file or folder at arg.Path. It returns what was
+// deleted or a DeleteError value. The caller holds s.mu and commits t.
+func (s *Server) deletePath(t *tx, c *call, arg *deleteArg) (*Entry, map[string]any, error) {
+	p, malformed, err := c.pathArg("path", arg.Path, "WritePathOrId")
+	if err != nil {
+		return nil, nil, err
+	}
+	if arg.ParentRev != nil && (len(*arg.ParentRev) < 9 || !reRev.MatchString(*arg.ParentRev)) {
+		return nil, nil, c.badArg("parent_rev: '%s' is not a valid rev", *arg.ParentRev)
+	}
+	if malformed != nil {
+		return nil, uv("path_lookup", malformed), nil
+	}
+	tgt, lerr := s.resolve(c.acct, p)
+	if lerr != nil {
+		return nil, uv("path_lookup", lerr), nil
+	}
+	if tgt.lower == "" {
+		return nil, uv("path_write", uv("malformed_path", "the root folder cannot be deleted")), nil
+	}
+	e := tgt.entry
+	if e == nil {
+		return nil, uv("path_lookup", lookupNotFound), nil
+	}
+	if arg.ParentRev != nil && (e.Folder || e.Rev != *arg.ParentRev) {
+		return nil, uv("path_write", writeConflict("file")), nil
+	}
+	if e.Folder {
+		n := 0
+		tgt.ns.walk(e.PathLower, true, nil, func(*Entry) bool { n++; return n <= maxDeleteEntries })
+		if n > maxDeleteEntries {
+			return nil, u("too_many_files"), nil
+		}
+	}
+	s.forget(t, tgt.ns, e)
+	return e, nil, nil
+}
+
+func (s *Server) deleteCall(c *call) (*Entry, error) {
+	var arg deleteArg
+	if err := c.decode(&arg, "path"); err != nil {
+		return nil, err
+	}
+	release, lerr := s.limits.beginWrite(c.acct.RootNS)
+	if lerr != nil {
+		return nil, lerr
+	}
+	defer release()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var t tx
+	e, derr, err := s.deletePath(&t, c, &arg)
+	if err != nil {
+		return nil, err
+	}
+	if derr != nil {
+		return nil, routeError(derr)
+	}
+	if err := s.commit(&t); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func (s *Server) deleteV2(c *call) (any, error) {
+	e, err := s.deleteCall(c)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"metadata": metadata(e)}, nil
+}
+
+func (s *Server) deleteV1(c *call) (any, error) {
+	e, err := s.deleteCall(c)
+	if err != nil {
+		return nil, err
+	}
+	return metadata(e), nil
+}

@@ -1,0 +1,440 @@
+package dropboxemu
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+)
+
+func init() {
+	register("files/list_folder", (*Server).listFolder)
+	register("files/list_folder/continue", (*Server).listFolderContinue)
+	register("files/list_folder/get_latest_cursor", (*Server).listFolderGetLatestCursor)
+	register("files/list_folder/longpoll", (*Server).listFolderLongpoll)
+	register("files/get_metadata", (*Server).getMetadata)
+}
+
+// listCursor is what a list_folder cursor holds. Cursors are stateless, so
+// they survive restarts of a disk-backed emulator.
+type listCursor struct {
+	V         int    `json:"v"`
+	Account   string `json:"a"`
+	NS        string `json:"n"`
+	Root      string `json:"p"` // path_lower of the listed folder in NS, "" for its root
+	Recursive bool   `json:"r,omitempty"`
+	Deleted   bool   `json:"d,omitempty"` // include_deleted
+	NoNonDL   bool   `json:"x,omitempty"` // include_non_downloadable_files = false
+	Limit     int    `json:"l,omitempty"`
+	Seq       uint64 `json:"s"` // every change up to Seq has been reported
+	// Phase of an initial listing that has not finished: 1 walking the live
+	// tree, 2 the deleted paths (include_deleted); 0 when only changes remain.
+	Phase int    `json:"h,omitempty"`
+	After string `json:"k,omitempty"` // last path_lower reported in the phase
+}
+
+const cursorPrefix = "AAE"
+
+func encodeCursor(c *listCursor) string {
+	b, _ := json.Marshal(c)
+	return cursorPrefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (*listCursor, bool) {
+	raw, ok := strings.CutPrefix(s, cursorPrefix)
+	if !ok {
+		return nil, false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil {
+		return nil, false
+	}
+	var c listCursor
+	if json.Unmarshal(b, &c) != nil || c.V != 1 || c.NS == "" || c.Phase < 0 || c.Phase > 2 {
+		return nil, false
+	}
+	return &c, true
+}
+
+type listFolderArg struct {
+	Path                            string          `json:"path"`
+	Recursive                       bool            `json:"recursive,omitempty"`
+	IncludeMediaInfo                bool            `json:"include_media_info,omitempty"`
+	IncludeDeleted                  bool            `json:"include_deleted,omitempty"`
+	IncludeHasExplicitSharedMembers bool            `json:"include_has_explicit_shared_members,omitempty"`
+	IncludeMountedFolders           *bool           `json:"include_mounted_folders,omitempty"`
+	Limit                           *int64          `json:"limit,omitempty"`
+	SharedLink                      json.RawMessage `json:"shared_link,omitempty"`
+	IncludePropertyGroups           json.RawMessage `json:"include_property_groups,omitempty"`
+	IncludeNonDownloadableFiles     *bool           `json:"include_non_downloadable_files,omitempty"`
+	IncludeRestorableInfo           bool            `json:"include_restorable_info,omitempty"`
+}
+
+type listFolderResult struct {
+	Entries []any  `json:"entries"`
+	Cursor  string `json:"cursor"`
+	HasMore bool   `json:"has_more"`
+}
+
+const defaultListLimit = 2000
+
+// newListCursor validates a ListFolderArg and makes a cursor positioned
+// before the listing (phase 1) or, for get_latest_cursor, at now.
+func (s *Server) newListCursor(c *call, arg *listFolderArg) (*listCursor, error) {
+	if arg.Limit != nil && (*arg.Limit < 1 || *arg.Limit > 2000) {
+		return nil, c.badArg("limit: %d is not within [1, 2000]", *arg.Limit)
+	}
+	if len(arg.SharedLink) > 0 && string(arg.SharedLink) != "null" {
+		return nil, routeError(uv("path", u("not_found")))
+	}
+	p, malformed, err := c.pathArg("path", arg.Path, "PathROrId")
+	if err != nil {
+		return nil, err
+	}
+	if malformed != nil {
+		return nil, routeError(uv("path", malformed))
+	}
+	t, lerr := s.resolve(c.acct, p)
+	if lerr != nil {
+		return nil, routeError(uv("path", lerr))
+	}
+	if t.lower != "" && t.entry == nil {
+		return nil, routeError(uv("path", lookupNotFound))
+	}
+	if t.entry != nil && !t.entry.Folder {
+		return nil, routeError(uv("path", lookupNotFolder))
+	}
+	cur := &listCursor{V: 1, Account: c.acct.ID, NS: t.ns.ID, Root: t.lower, Recursive: arg.Recursive,
+		Deleted: arg.IncludeDeleted, Seq: t.ns.NextSeq - 1, Phase: 1}
+	if arg.IncludeNonDownloadableFiles != nil && !*arg.IncludeNonDownloadableFiles {
+		cur.NoNonDL = true
+	}
+	if arg.Limit != nil {
+		cur.Limit = int(*arg.Limit)
+	}
+	return cur, nil
+}
+
+func (s *Server) listFolder(c *call) (any, error) {
+	var arg listFolderArg
+	if err := c.decode(&arg, "path"); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	cur, err := s.newListCursor(c, &arg)
+	if err != nil {
+		return nil, err
+	}
+	return s.listPage(cur), nil
+}
+
+func (s *Server) listFolderGetLatestCursor(c *call) (any, error) {
+	var arg listFolderArg
+	if err := c.decode(&arg, "path"); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	cur, err := s.newListCursor(c, &arg)
+	if err != nil {
+		return nil, err
+	}
+	cur.Phase = 0
+	return map[string]string{"cursor": encodeCursor(cur)}, nil
+}
+
+// cursorArg decodes and checks a cursor argument. The caller holds s.mu.
+func (s *Server) cursorArg(c *call, raw string, resetErr map[string]any) (*listCursor, *Namespace, error) {
+	cur, ok := decodeCursor(raw)
+	if !ok {
+		return nil, nil, badInput(c.route, `Invalid "cursor" parameter: %q`, raw)
+	}
+	if c.acct != nil && cur.Account != c.acct.ID {
+		return nil, nil, badInput(c.route, `Invalid "cursor" parameter: the cursor belongs to another account`)
+	}
+	ns := s.namespaces[cur.NS]
+	if ns == nil || cur.Seq >= ns.NextSeq {
+		return nil, nil, badInput(c.route, `Invalid "cursor" parameter: %q`, raw)
+	}
+	if cur.Seq+1 < ns.LogStart {
+		return nil, nil, routeError(resetErr)
+	}
+	return cur, ns, nil
+}
+
+func (s *Server) listFolderContinue(c *call) (any, error) {
+	var arg struct {
+		Cursor string `json:"cursor"`
+	}
+	if err := c.decode(&arg, "cursor"); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	cur, _, err := s.cursorArg(c, arg.Cursor, u("reset"))
+	if err != nil {
+		return nil, err
+	}
+	return s.listPage(cur), nil
+}
+
+// listPage produces the next page for cur. The caller holds s.mu.
+func (s *Server) listPage(cur *listCursor) *listFolderResult {
+	ns := s.namespaces[cur.NS]
+	limit := cur.Limit
+	if limit == 0 {
+		limit = defaultListLimit
+	}
+	res := &listFolderResult{Entries: make([]any, 0, min(limit, 256))}
+	next := *cur
+	if next.Phase == 1 {
+		done := true
+		if next.After == "" && next.Recursive && next.Root != "" {
+			if e := ns.byPath[next.Root]; e != nil {
+				res.Entries = append(res.Entries, metadata(e))
+				next.After = next.Root
+			}
+		}
+		after := relComponents(next.Root, next.After)
+		if next.After == next.Root {
+			after = nil
+		}
+		if len(res.Entries) < limit {
+			done = ns.walk(next.Root, next.Recursive, after, func(e *Entry) bool {
+				if len(res.Entries) >= limit {
+					return false
+				}
+				if cur.NoNonDL && !e.Folder && isPaper(e.PathLower) {
+					next.After = e.PathLower
+					return true
+				}
+				res.Entries = append(res.Entries, metadata(e))
+				next.After = e.PathLower
+				return true
+			})
+		} else {
+			done = false
+		}
+		if !done {
+			res.HasMore = true
+			res.Cursor = encodeCursor(&next)
+			return res
+		}
+		next.After = ""
+		next.Phase = 2
+	}
+	if next.Phase == 2 {
+		if next.Deleted {
+			tombs := s.tombstonesUnder(ns, next.Root, next.Recursive)
+			i, _ := slices.BinarySearchFunc(tombs, next.After, func(t *Tombstone, k string) int { return strings.Compare(t.PathLower, k) })
+			if next.After != "" && i < len(tombs) && tombs[i].PathLower == next.After {
+				i++
+			}
+			for ; i < len(tombs); i++ {
+				if len(res.Entries) >= limit {
+					res.HasMore = true
+					res.Cursor = encodeCursor(&next)
+					return res
+				}
+				res.Entries = append(res.Entries, deletedMeta(tombs[i].PathLower, tombs[i].PathDisplay))
+				next.After = tombs[i].PathLower
+			}
+		}
+		next.After = ""
+		next.Phase = 0
+	}
+	// Changes since the cursor.
+	for _, ch := range ns.logFrom(next.Seq) {
+		if !changeVisible(&next, ch) {
+			next.Seq = ch.Seq
+			continue
+		}
+		if len(res.Entries) >= limit {
+			res.HasMore = true
+			break
+		}
+		res.Entries = append(res.Entries, changeEntry(&next, ch))
+		next.Seq = ch.Seq
+	}
+	res.Cursor = encodeCursor(&next)
+	return res
+}
+
+// changeVisible reports whether a change record concerns the cursor's listing.
+func changeVisible(cur *listCursor, ch *Change) bool {
+	p := ch.PathLower
+	if ch.Entry == nil && cur.Root != "" && isWithin(cur.Root, p) {
+		return true // the listed folder itself, or a folder above it, was deleted
+	}
+	if !isWithin(p, cur.Root) || p == cur.Root && (ch.Entry != nil && !cur.Recursive) {
+		return false
+	}
+	if p == cur.Root {
+		return true
+	}
+	if !cur.Recursive {
+		parent, _ := splitPath(p)
+		if parent != cur.Root {
+			return false
+		}
+	}
+	if cur.NoNonDL && ch.Entry != nil && !ch.Entry.Folder && isPaper(p) {
+		return false
+	}
+	return true
+}
+
+func changeEntry(cur *listCursor, ch *Change) any {
+	if ch.Entry != nil {
+		return metadata(ch.Entry)
+	}
+	if cur.Root != "" && isWithin(cur.Root, ch.PathLower) && ch.PathLower != cur.Root {
+		// An ancestor of the listed folder went away: so did the folder.
+		ns := cur.Root
+		return deletedMeta(ns, ch.PathDisplay+cur.Root[len(ch.PathLower):])
+	}
+	return deletedMeta(ch.PathLower, ch.PathDisplay)
+}
+
+// tombstonesUnder returns the deleted paths below root, sorted.
+func (s *Server) tombstonesUnder(ns *Namespace, root string, recursive bool) []*Tombstone {
+	var out []*Tombstone
+	for p, t := range ns.tombstones {
+		if p == root || !isWithin(p, root) {
+			continue
+		}
+		if !recursive {
+			if parent, _ := splitPath(p); parent != root {
+				continue
+			}
+		}
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b *Tombstone) int { return strings.Compare(a.PathLower, b.PathLower) })
+	return out
+}
+
+// hasChanges reports whether a change is waiting for cur. The caller holds s.mu.
+func hasChanges(ns *Namespace, cur *listCursor) bool {
+	if cur.Phase != 0 {
+		return true
+	}
+	for _, ch := range ns.logFrom(cur.Seq) {
+		if changeVisible(cur, ch) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) listFolderLongpoll(c *call) (any, error) {
+	var arg struct {
+		Cursor  string  `json:"cursor"`
+		Timeout *uint64 `json:"timeout,omitempty"`
+	}
+	if err := c.decode(&arg, "cursor"); err != nil {
+		return nil, err
+	}
+	timeout := uint64(30)
+	if arg.Timeout != nil {
+		timeout = *arg.Timeout
+		if timeout < 30 || timeout > 480 {
+			return nil, c.badArg("timeout: %d is not within [30, 480]", timeout)
+		}
+	}
+	s.mu.RLock()
+	cur, ns, err := s.cursorArg(c, arg.Cursor, u("reset"))
+	if err != nil {
+		s.mu.RUnlock()
+		return nil, err
+	}
+	deadline := s.clock.Now().Add(time.Duration(timeout) * time.Second)
+	timer := time.NewTimer(time.Duration(timeout) * time.Second)
+	defer timer.Stop()
+	for {
+		if hasChanges(ns, cur) {
+			s.mu.RUnlock()
+			return s.longpollResult(true), nil
+		}
+		if cur.Seq+1 < ns.LogStart {
+			s.mu.RUnlock()
+			return nil, routeError(u("reset"))
+		}
+		changed := ns.changed
+		jumped := s.clock.Jumped()
+		s.mu.RUnlock()
+		select {
+		case <-changed:
+		case <-jumped:
+			if !s.clock.Now().Before(deadline) {
+				return s.longpollResult(false), nil
+			}
+		case <-timer.C:
+			return s.longpollResult(false), nil
+		case <-c.ctx.Done():
+			return nil, c.ctx.Err()
+		case <-s.done:
+			return s.longpollResult(false), nil
+		}
+		s.mu.RLock()
+	}
+}
+
+func (s *Server) longpollResult(changes bool) any {
+	res := map[string]any{"changes": changes}
+	if s.opts.LongpollBackoff > 0 {
+		res["backoff"] = s.opts.LongpollBackoff
+	}
+	return res
+}
+
+type getMetadataArg struct {
+	Path                            string          `json:"path"`
+	IncludeMediaInfo                bool            `json:"include_media_info,omitempty"`
+	IncludeDeleted                  bool            `json:"include_deleted,omitempty"`
+	IncludeHasExplicitSharedMembers bool            `json:"include_has_explicit_shared_members,omitempty"`
+	IncludePropertyGroups           json.RawMessage `json:"include_property_groups,omitempty"`
+}
+
+func (s *Server) getMetadata(c *call) (any, error) {
+	var arg getMetadataArg
+	if err := c.decode(&arg, "path"); err != nil {
+		return nil, err
+	}
+	p, malformed, err := c.pathArg("path", arg.Path, "ReadPath")
+	if err != nil {
+		return nil, err
+	}
+	if malformed != nil {
+		return nil, routeError(uv("path", malformed))
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if p.Kind == pathRev {
+		e := s.revs[p.Ref]
+		if e == nil || s.findByID(c.acct, e.ID) == nil && !s.canSee(c.acct, s.namespaces[e.NS]) {
+			return nil, routeError(uv("path", lookupNotFound))
+		}
+		return fileMeta(e), nil
+	}
+	t, lerr := s.resolve(c.acct, p)
+	if lerr != nil {
+		return nil, routeError(uv("path", lerr))
+	}
+	if t.entry == nil {
+		if arg.IncludeDeleted {
+			if tomb := t.ns.tombstones[t.lower]; tomb != nil {
+				return deletedMeta(tomb.PathLower, tomb.PathDisplay), nil
+			}
+		}
+		return nil, routeError(uv("path", lookupNotFound))
+	}
+	m := metadata(t.entry)
+	if arg.IncludeHasExplicitSharedMembers && !t.entry.Folder {
+		f := false
+		m.(*fileMetadata).HasExplicitSharedMembers = &f
+	}
+	return m, nil
+}

@@ -1,0 +1,199 @@
+package dropboxemu
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+func init() {
+	register("files/get_temporary_link", (*Server).getTemporaryLink)
+	register("files/get_temporary_upload_link", (*Server).getTemporaryUploadLink)
+}
+
+// tempLink is a temporary download link (files/get_temporary_link) or a
+// temporary upload link (files/get_temporary_upload_link).
+type tempLink struct {
+	ID        string      `json:"id"`
+	Upload    bool        `json:"upload,omitempty"`
+	AccountID string      `json:"account_id"`
+	File      *Entry      `json:"file,omitempty"`   // download: the file at the time the link was made
+	Commit    *commitInfo `json:"commit,omitempty"` // upload: where the bytes go
+	Expires   time.Time   `json:"expires"`
+	Used      bool        `json:"used,omitempty"` // upload links take one upload
+}
+
+const tempLinkLifetime = 4 * time.Hour
+
+func (s *Server) getTemporaryLink(c *call) (any, error) {
+	var arg struct {
+		Path string `json:"path"`
+	}
+	if err := c.decode(&arg, "path"); err != nil {
+		return nil, err
+	}
+	p, malformed, err := c.pathArg("path", arg.Path, "ReadPath")
+	if err != nil {
+		return nil, err
+	}
+	if malformed != nil {
+		return nil, routeError(uv("path", malformed))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, lerr := s.readFile(c.acct, p)
+	if lerr != nil {
+		return nil, routeError(uv("path", lerr))
+	}
+	if isPaper(e.PathLower) {
+		return nil, routeError(u("unsupported_file"))
+	}
+	l := &tempLink{ID: randomString(24), AccountID: c.acct.ID, File: e, Expires: s.clock.Now().Add(tempLinkLifetime)}
+	var t tx
+	s.tempLinks[l.ID] = l
+	t.put(tblTempLink, l.ID, l)
+	if err := s.commit(&t); err != nil {
+		return nil, err
+	}
+	return map[string]any{"metadata": fileMetaNoTag(e), "link": s.baseURL(c.r) + "/temp/" + l.ID}, nil
+}
+
+func (s *Server) getTemporaryUploadLink(c *call) (any, error) {
+	var arg struct {
+		CommitInfo commitInfo `json:"commit_info"`
+		Duration   *float64   `json:"duration,omitempty"`
+	}
+	if err := c.decode(&arg, "commit_info"); err != nil {
+		return nil, err
+	}
+	if _, _, err := c.pathArg("commit_info.path", arg.CommitInfo.Path, "WritePathOrId"); err != nil {
+		return nil, err
+	}
+	if _, _, err := c.parseCommit(&arg.CommitInfo); err != nil {
+		return nil, err
+	}
+	d := 14400.0
+	if arg.Duration != nil {
+		d = *arg.Duration
+		if d < 60 || d > 14400 {
+			return nil, c.badArg("duration: %v is not within [60.0, 14400.0]", d)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ci := arg.CommitInfo
+	l := &tempLink{ID: randomString(24), Upload: true, AccountID: c.acct.ID, Commit: &ci,
+		Expires: s.clock.Now().Add(time.Duration(d * float64(time.Second)))}
+	var t tx
+	s.tempLinks[l.ID] = l
+	t.put(tblTempLink, l.ID, l)
+	if err := s.commit(&t); err != nil {
+		return nil, err
+	}
+	return map[string]any{"link": s.baseURL(c.r) + "/apitul/1/" + l.ID}, nil
+}
+
+// readFile resolves p to a live file (or a revision for "rev:"), or returns
+// a LookupError value. The caller holds s.mu.
+func (s *Server) readFile(acct *Account, p parsedPath) (*Entry, map[string]any) {
+	if p.Kind == pathRev {
+		e := s.revs[p.Ref]
+		if e == nil || e.Deleted || !s.canSee(acct, s.namespaces[e.NS]) {
+			return nil, lookupNotFound
+		}
+		return e, nil
+	}
+	t, lerr := s.resolve(acct, p)
+	if lerr != nil {
+		return nil, lerr
+	}
+	if t.entry == nil {
+		return nil, lookupNotFound
+	}
+	if t.entry.Folder {
+		return nil, lookupNotFile
+	}
+	return t.entry, nil
+}
+
+// serveTempLink serves the bytes behind a temporary download link.
+func (s *Server) serveTempLink(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "Use GET.", http.StatusMethodNotAllowed)
+		return
+	}
+	s.mu.RLock()
+	l := s.tempLinks[r.PathValue("link")]
+	expired := l == nil || l.Upload || !s.clock.Now().Before(l.Expires)
+	s.mu.RUnlock()
+	if expired {
+		http.Error(w, "This link has expired or does not exist.", http.StatusGone)
+		return
+	}
+	e := l.File
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+pathEscape(e.Name()))
+	w.Header().Set("ETag", strconv.Quote(e.Rev))
+	d := &download{Content: e.Content, Size: e.Size, ETag: strconv.Quote(e.Rev)}
+	c := &call{s: s, w: w, r: r, ctx: r.Context(), route: "temporary_link"}
+	s.writeBody(c, d)
+}
+
+// serveTempUpload takes the bytes for a temporary upload link.
+func (s *Server) serveTempUpload(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost && r.Method != http.MethodPut {
+		w.Header().Set("Allow", "POST")
+		http.Error(w, "Use POST.", http.StatusMethodNotAllowed)
+		return
+	}
+	s.mu.RLock()
+	l := s.tempLinks[r.PathValue("link")]
+	ok := l != nil && l.Upload && !l.Used && s.clock.Now().Before(l.Expires)
+	var acct *Account
+	if ok {
+		acct = s.accounts[l.AccountID]
+	}
+	s.mu.RUnlock()
+	if !ok || acct == nil {
+		http.Error(w, "This upload link has expired, was used already, or does not exist.", http.StatusGone)
+		return
+	}
+	c := &call{s: s, w: w, r: r, ctx: r.Context(), route: "files/upload", spec: specRoutes["files/upload"], acct: acct}
+	data, h, err := s.readUploadBody(c, u("payload_too_large"))
+	if err != nil {
+		http.Error(w, "The file is larger than 150 MiB or could not be read.", http.StatusRequestEntityTooLarge)
+		return
+	}
+	p, malformed, _ := c.pathArg("path", l.Commit.Path, "WritePathOrId")
+	mode, cm, _ := c.parseCommit(l.Commit)
+	if malformed != nil {
+		http.Error(w, "The upload path is malformed.", http.StatusConflict)
+		return
+	}
+	fc, err := s.storeBlob(data, h.Hex())
+	if err != nil {
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l.Used {
+		s.dropContent(fc)
+		http.Error(w, "This upload link was used already.", http.StatusGone)
+		return
+	}
+	var t tx
+	e, wf := s.putFile(&t, acct, p, fc, mode, l.Commit.Autorename, l.Commit.StrictConflict, cm)
+	if wf != nil {
+		s.dropContent(fc)
+		writeJSON(w, http.StatusConflict, map[string]any{"error_summary": (&apiError{Body: wf.reason}).summary(), "error": wf.reason})
+		return
+	}
+	l.Used = true
+	t.put(tblTempLink, l.ID, l)
+	if err := s.commit(&t); err != nil {
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"content-hash": e.ContentHash})
+}

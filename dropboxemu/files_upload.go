@@ -1,0 +1,145 @@
+package dropboxemu
+
+import (
+	"errors"
+	"io"
+	"net/http"
+)
+
+func init() {
+	register("files/upload", (*Server).upload)
+}
+
+type uploadArg struct {
+	commitInfo
+	ContentHash *string `json:"content_hash,omitempty"`
+}
+
+// readUploadBody reads the request body (at most the upload limit) into one
+// buffer and hashes it on the way. An oversized body is payload_too_large.
+func (s *Server) readUploadBody(c *call, payloadTooLarge map[string]any) ([]byte, *contentHasher, error) {
+	limit := s.opts.MaxUploadRequest
+	if c.r.ContentLength > limit {
+		return nil, nil, routeError(payloadTooLarge)
+	}
+	var buf []byte
+	if c.r.ContentLength >= 0 {
+		buf = make([]byte, 0, c.r.ContentLength)
+	}
+	h := newContentHasher()
+	body := http.MaxBytesReader(c.w, c.r.Body, limit)
+	chunk := make([]byte, 0, 256<<10)
+	for {
+		if cap(buf)-len(buf) > 0 {
+			// Read straight into the final buffer.
+			n, err := body.Read(buf[len(buf):cap(buf)])
+			h.Write(buf[len(buf) : len(buf)+n])
+			buf = buf[:len(buf)+n]
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					return buf, h, nil
+				}
+				return nil, nil, readErr(err, payloadTooLarge)
+			}
+			continue
+		}
+		n, err := body.Read(chunk[:cap(chunk)])
+		h.Write(chunk[:n])
+		buf = append(buf, chunk[:n]...)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return buf, h, nil
+			}
+			return nil, nil, readErr(err, payloadTooLarge)
+		}
+	}
+}
+
+func readErr(err error, payloadTooLarge map[string]any) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return routeError(payloadTooLarge)
+	}
+	return err
+}
+
+// storeBlob stores data as a new blob and returns the content that refers to it.
+func (s *Server) storeBlob(data []byte, hash string) (fileContent, error) {
+	fc := fileContent{Size: int64(len(data)), Hash: hash}
+	if len(data) == 0 {
+		return fc, nil
+	}
+	id := newBlobID()
+	if err := s.backend.PutBlob(id, data); err != nil {
+		return fc, err
+	}
+	fc.Segments = []Segment{{Blob: id, Size: int64(len(data))}}
+	return fc, nil
+}
+
+// dropContent deletes the blobs of content that was never committed.
+func (s *Server) dropContent(fc fileContent) {
+	for _, seg := range fc.Segments {
+		if err := s.backend.DeleteBlob(seg.Blob); err != nil {
+			s.log.Warn("dropboxemu: could not delete an unused blob", "blob", seg.Blob, "err", err)
+		}
+	}
+}
+
+func (s *Server) upload(c *call) (any, error) {
+	var arg uploadArg
+	if err := c.decode(&arg, "path"); err != nil {
+		return nil, err
+	}
+	p, malformed, err := c.pathArg("path", arg.Path, "WritePathOrId")
+	if err != nil {
+		return nil, err
+	}
+	mode, cm, err := c.parseCommit(&arg.commitInfo)
+	if err != nil {
+		return nil, err
+	}
+	if arg.ContentHash != nil && len(*arg.ContentHash) != 64 {
+		return nil, c.badArg("content_hash: '%s' must be 64 characters long", *arg.ContentHash)
+	}
+	release, lerr := s.limits.beginWrite(c.acct.RootNS)
+	if lerr != nil {
+		return nil, lerr
+	}
+	defer release()
+	data, h, err := s.readUploadBody(c, u("payload_too_large"))
+	if err != nil {
+		return nil, err
+	}
+	if malformed != nil {
+		return nil, routeError(uploadWriteFailed(malformed, ""))
+	}
+	hash := h.Hex()
+	if arg.ContentHash != nil && *arg.ContentHash != hash {
+		return nil, routeError(u("content_hash_mismatch"))
+	}
+	fc, err := s.storeBlob(data, hash)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var t tx
+	e, wf := s.putFile(&t, c.acct, p, fc, mode, arg.Autorename, arg.StrictConflict, cm)
+	if wf != nil {
+		s.dropContent(fc)
+		return nil, routeError(uploadWriteFailed(wf.reason, ""))
+	}
+	if e.ContentHash == hash && (len(e.Content) == 0 || len(fc.Segments) == 0 || e.Content[0].Blob != fc.Segments[0].Blob) {
+		s.dropContent(fc) // the same content was already there
+	}
+	if err := s.commit(&t); err != nil {
+		return nil, err
+	}
+	return fileMetaNoTag(e), nil
+}
+
+// uploadWriteFailed is UploadError.path: UploadWriteFailed{reason, upload_session_id}.
+func uploadWriteFailed(reason map[string]any, sessionID string) map[string]any {
+	return uf("path", map[string]any{"reason": reason, "upload_session_id": sessionID})
+}

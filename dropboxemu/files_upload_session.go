@@ -1,0 +1,638 @@
+package dropboxemu
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"time"
+)
+
+func init() {
+	register("files/upload_session/start", (*Server).uploadSessionStart)
+	register("files/upload_session/start_batch", (*Server).uploadSessionStartBatch)
+	register("files/upload_session/append_v2", (*Server).uploadSessionAppendV2)
+	register("files/upload_session/append", (*Server).uploadSessionAppendV1)
+	register("files/upload_session/append_batch", (*Server).uploadSessionAppendBatch)
+	register("files/upload_session/finish", (*Server).uploadSessionFinish)
+	register("files/upload_session/finish_batch_v2", (*Server).uploadSessionFinishBatchV2)
+	register("files/upload_session/finish_batch", (*Server).uploadSessionFinishBatch)
+	register("files/upload_session/finish_batch/check", (*Server).uploadSessionFinishBatchCheck)
+}
+
+// Limits of upload sessions.
+const (
+	sessionLifetime = 7 * 24 * time.Hour
+	maxSessionSize  = 350 << 30 // 350 GiB
+)
+
+// uploadSession is an open upload session.
+type uploadSession struct {
+	ID         string        `json:"id"`
+	AccountID  string        `json:"account_id"`
+	Concurrent bool          `json:"concurrent,omitempty"`
+	Closed     bool          `json:"closed,omitempty"`
+	Size       int64         `json:"size"` // sequential: the next offset; concurrent: end of the closing part
+	Parts      []sessionPart `json:"parts,omitempty"`
+	Expires    time.Time     `json:"expires"`
+}
+
+// sessionPart is one appended piece.
+type sessionPart struct {
+	Offset int64  `json:"offset"`
+	Size   int64  `json:"size"`
+	Blob   string `json:"blob,omitempty"`
+	// Digests are the SHA-256 of each 4 MiB block of the part (hex), kept
+	// when the part starts on a block boundary, so that finishing a large
+	// session does not read its bytes again.
+	Digests []string `json:"digests,omitempty"`
+	Last    bool     `json:"last,omitempty"` // the part that closed a concurrent session
+}
+
+type sessionCursor struct {
+	SessionID string `json:"session_id"`
+	Offset    uint64 `json:"offset"`
+}
+
+// partOf stores data as a part at offset.
+func (s *Server) partOf(data []byte, offset int64) (sessionPart, error) {
+	p := sessionPart{Offset: offset, Size: int64(len(data))}
+	if len(data) == 0 {
+		return p, nil
+	}
+	if offset%blockSize == 0 {
+		for _, d := range blockDigests(data) {
+			p.Digests = append(p.Digests, hex.EncodeToString(d[:]))
+		}
+	}
+	p.Blob = newBlobID()
+	if err := s.backend.PutBlob(p.Blob, data); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+func (s *Server) dropParts(parts ...sessionPart) {
+	for _, p := range parts {
+		if p.Blob != "" {
+			s.dropContent(fileContent{Segments: []Segment{{Blob: p.Blob}}})
+		}
+	}
+}
+
+func (s *Server) uploadSessionStart(c *call) (any, error) {
+	var arg struct {
+		Close       bool    `json:"close,omitempty"`
+		SessionType *Tag    `json:"session_type,omitempty"`
+		ContentHash *string `json:"content_hash,omitempty"`
+	}
+	if err := c.decode(&arg); err != nil {
+		return nil, err
+	}
+	concurrent, err := c.sessionType(arg.SessionType)
+	if err != nil {
+		return nil, err
+	}
+	if concurrent && arg.Close {
+		return nil, routeError(u("concurrent_session_close_not_allowed"))
+	}
+	data, h, err := s.readUploadBody(c, u("payload_too_large"))
+	if err != nil {
+		return nil, err
+	}
+	if concurrent && len(data) > 0 {
+		return nil, routeError(u("concurrent_session_data_not_allowed"))
+	}
+	if arg.ContentHash != nil && *arg.ContentHash != h.Hex() {
+		return nil, routeError(u("content_hash_mismatch"))
+	}
+	part, err := s.partOf(data, 0)
+	if err != nil {
+		return nil, err
+	}
+	us := &uploadSession{ID: newSessionID(), AccountID: c.acct.ID, Concurrent: concurrent, Closed: arg.Close,
+		Size: part.Size, Expires: s.clock.Now().Add(sessionLifetime)}
+	if part.Size > 0 {
+		us.Parts = []sessionPart{part}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var t tx
+	s.sessions[us.ID] = us
+	t.put(tblSession, us.ID, us)
+	if err := s.commit(&t); err != nil {
+		s.dropParts(part)
+		return nil, err
+	}
+	return map[string]string{"session_id": us.ID}, nil
+}
+
+func (c *call) sessionType(t *Tag) (bool, error) {
+	if t == nil {
+		return false, nil
+	}
+	switch t.Name {
+	case "sequential":
+		return false, nil
+	case "concurrent":
+		return true, nil
+	}
+	return false, c.badArg("session_type: unknown tag '%s'", t.Name)
+}
+
+func (s *Server) uploadSessionStartBatch(c *call) (any, error) {
+	var arg struct {
+		SessionType *Tag  `json:"session_type,omitempty"`
+		NumSessions int64 `json:"num_sessions"`
+	}
+	if err := c.decode(&arg, "num_sessions"); err != nil {
+		return nil, err
+	}
+	concurrent, err := c.sessionType(arg.SessionType)
+	if err != nil {
+		return nil, err
+	}
+	if arg.NumSessions < 1 || arg.NumSessions > 1000 {
+		return nil, c.badArg("num_sessions: %d is not within [1, 1000]", arg.NumSessions)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var t tx
+	ids := make([]string, 0, arg.NumSessions)
+	exp := s.clock.Now().Add(sessionLifetime)
+	for range arg.NumSessions {
+		us := &uploadSession{ID: newSessionID(), AccountID: c.acct.ID, Concurrent: concurrent, Expires: exp}
+		s.sessions[us.ID] = us
+		t.put(tblSession, us.ID, us)
+		ids = append(ids, us.ID)
+	}
+	if err := s.commit(&t); err != nil {
+		return nil, err
+	}
+	return map[string]any{"session_ids": ids}, nil
+}
+
+// session finds a live session of the caller; nil when unknown or expired.
+// The caller holds s.mu.
+func (s *Server) session(c *call, id string) *uploadSession {
+	us := s.sessions[id]
+	if us == nil || us.AccountID != c.acct.ID || !s.clock.Now().Before(us.Expires) {
+		return nil
+	}
+	return us
+}
+
+// checkAppend says whether n bytes may be appended at offset, closing or not:
+// nil, or an UploadSessionLookupError value. The caller holds s.mu.
+func checkAppend(us *uploadSession, offset, n int64, close bool) map[string]any {
+	if us == nil {
+		return u("not_found")
+	}
+	if us.Closed {
+		return u("closed")
+	}
+	if offset+n > maxSessionSize {
+		return u("too_large")
+	}
+	if !us.Concurrent {
+		if offset != us.Size {
+			return uf("incorrect_offset", map[string]any{"correct_offset": us.Size})
+		}
+		return nil
+	}
+	if offset%blockSize != 0 {
+		return u("concurrent_session_invalid_offset")
+	}
+	if !close && n%blockSize != 0 {
+		return u("concurrent_session_invalid_data_size")
+	}
+	for _, p := range us.Parts {
+		if p.Offset == offset {
+			continue // a retry of the same part replaces it
+		}
+		if offset < p.Offset+p.Size && p.Offset < offset+n {
+			return u("concurrent_session_invalid_offset")
+		}
+		if close && p.Offset > offset {
+			return u("concurrent_session_invalid_offset") // data beyond the end
+		}
+		if p.Last && offset > p.Offset {
+			return u("closed")
+		}
+	}
+	return nil
+}
+
+// addPart records part (already stored) in us. The caller holds s.mu and commits t.
+func addPart(t *tx, us *uploadSession, part sessionPart, close bool) (replaced []sessionPart) {
+	if us.Concurrent {
+		us.Parts = slices.DeleteFunc(us.Parts, func(p sessionPart) bool {
+			if p.Offset == part.Offset {
+				replaced = append(replaced, p)
+				return true
+			}
+			return false
+		})
+		part.Last = close
+		if part.Size > 0 || close {
+			us.Parts = append(us.Parts, part)
+		}
+		slices.SortFunc(us.Parts, func(a, b sessionPart) int { return int(a.Offset - b.Offset) })
+		if close {
+			us.Size = part.Offset + part.Size
+		}
+	} else {
+		if part.Size > 0 {
+			us.Parts = append(us.Parts, part)
+		}
+		us.Size += part.Size
+	}
+	if close {
+		us.Closed = true
+	}
+	t.put(tblSession, us.ID, us)
+	return replaced
+}
+
+func (s *Server) uploadSessionAppendV2(c *call) (any, error) {
+	var arg struct {
+		Cursor      sessionCursor `json:"cursor"`
+		Close       bool          `json:"close,omitempty"`
+		ContentHash *string       `json:"content_hash,omitempty"`
+	}
+	if err := c.decode(&arg, "cursor"); err != nil {
+		return nil, err
+	}
+	return s.appendOne(c, arg.Cursor, arg.Close, arg.ContentHash)
+}
+
+func (s *Server) uploadSessionAppendV1(c *call) (any, error) {
+	var arg sessionCursor
+	if err := c.decode(&arg, "session_id", "offset"); err != nil {
+		return nil, err
+	}
+	return s.appendOne(c, arg, false, nil)
+}
+
+func (s *Server) appendOne(c *call, cur sessionCursor, close bool, contentHash *string) (any, error) {
+	offset := int64(cur.Offset)
+	// Fail fast, before reading the body, when the append cannot succeed.
+	s.mu.RLock()
+	us := s.session(c, cur.SessionID)
+	lerr := checkAppend(us, offset, max(c.r.ContentLength, 0), close)
+	s.mu.RUnlock()
+	if lerr != nil {
+		return nil, routeError(lerr)
+	}
+	data, h, err := s.readUploadBody(c, u("payload_too_large"))
+	if err != nil {
+		return nil, err
+	}
+	if contentHash != nil && *contentHash != h.Hex() {
+		return nil, routeError(u("content_hash_mismatch"))
+	}
+	part, err := s.partOf(data, offset)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	us = s.session(c, cur.SessionID)
+	if lerr := checkAppend(us, offset, part.Size, close); lerr != nil {
+		s.dropParts(part)
+		return nil, routeError(lerr)
+	}
+	var t tx
+	replaced := addPart(&t, us, part, close)
+	if err := s.commit(&t); err != nil {
+		s.dropParts(part)
+		return nil, err
+	}
+	s.dropParts(replaced...)
+	return nil, nil
+}
+
+func (s *Server) uploadSessionAppendBatch(c *call) (any, error) {
+	var arg struct {
+		Entries []struct {
+			Cursor sessionCursor `json:"cursor"`
+			Length uint64        `json:"length"`
+			Close  bool          `json:"close,omitempty"`
+		} `json:"entries"`
+		ContentHash *string `json:"content_hash,omitempty"`
+	}
+	if err := c.decode(&arg, "entries"); err != nil {
+		return nil, err
+	}
+	if len(arg.Entries) > 1000 {
+		return nil, c.badArg("entries: has more than 1000 items")
+	}
+	data, h, err := s.readUploadBody(c, u("payload_too_large"))
+	if err != nil {
+		return nil, err
+	}
+	if arg.ContentHash != nil && *arg.ContentHash != h.Hex() {
+		return nil, routeError(u("content_hash_mismatch"))
+	}
+	var total uint64
+	for _, e := range arg.Entries {
+		total += e.Length
+	}
+	if total != uint64(len(data)) {
+		return nil, routeError(u("length_mismatch"))
+	}
+	results := make([]any, len(arg.Entries))
+	var off uint64
+	for i, e := range arg.Entries {
+		chunk := data[off : off+e.Length]
+		off += e.Length
+		part, err := s.partOf(chunk, int64(e.Cursor.Offset))
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		us := s.session(c, e.Cursor.SessionID)
+		if lerr := checkAppend(us, int64(e.Cursor.Offset), part.Size, e.Close); lerr != nil {
+			s.mu.Unlock()
+			s.dropParts(part)
+			if lerr[".tag"] == "not_closed" || lerr[".tag"] == "payload_too_large" {
+				lerr = u("not_found")
+			}
+			results[i] = uv("failure", lerr)
+			continue
+		}
+		var t tx
+		replaced := addPart(&t, us, part, e.Close)
+		err = s.commit(&t)
+		s.mu.Unlock()
+		if err != nil {
+			s.dropParts(part)
+			return nil, err
+		}
+		s.dropParts(replaced...)
+		results[i] = u("success")
+	}
+	return map[string]any{"entries": results}, nil
+}
+
+type finishArg struct {
+	Cursor      sessionCursor `json:"cursor"`
+	Commit      commitInfo    `json:"commit"`
+	ContentHash *string       `json:"content_hash,omitempty"`
+}
+
+// sessionContent assembles a finished session's content and content hash,
+// or returns an UploadSessionFinishError value.
+func (s *Server) sessionContent(us *uploadSession) (fileContent, map[string]any, error) {
+	fc := fileContent{Size: us.Size}
+	var next int64
+	aligned := true
+	h := newContentHasher()
+	for _, p := range us.Parts {
+		if p.Offset != next {
+			return fc, u("concurrent_session_missing_data"), nil
+		}
+		next += p.Size
+		if p.Size > 0 {
+			fc.Segments = append(fc.Segments, Segment{Blob: p.Blob, Size: p.Size})
+		}
+		if p.Offset%blockSize != 0 || (p.Size%blockSize != 0 && next != us.Size) || p.Digests == nil && p.Size > 0 {
+			aligned = false
+		}
+	}
+	if next != us.Size {
+		return fc, u("concurrent_session_missing_data"), nil
+	}
+	if aligned {
+		for _, p := range us.Parts {
+			for _, d := range p.Digests {
+				b, err := hex.DecodeString(d)
+				if err != nil || len(b) != sha256.Size {
+					aligned = false
+					break
+				}
+				h.addBlockDigest(b)
+			}
+		}
+	}
+	if !aligned {
+		h = newContentHasher()
+		if err := s.copyContent(h, fc.Segments, 0, fc.Size); err != nil {
+			return fc, nil, err
+		}
+	}
+	fc.Hash = h.Hex()
+	return fc, nil, nil
+}
+
+// finishOne commits one session. It returns the stored entry or an
+// UploadSessionFinishError value. The caller holds s.mu and commits t;
+// data is the final bytes sent with a sequential finish (already stored as part).
+func (s *Server) finishOne(t *tx, c *call, arg *finishArg, part *sessionPart, hash string) (*Entry, map[string]any, error) {
+	p, malformed, err := c.pathArg("commit.path", arg.Commit.Path, "WritePathOrId")
+	if err != nil {
+		return nil, nil, err
+	}
+	mode, cm, err := c.parseCommit(&arg.Commit)
+	if err != nil {
+		return nil, nil, err
+	}
+	us := s.session(c, arg.Cursor.SessionID)
+	if us == nil {
+		return nil, uv("lookup_failed", u("not_found")), nil
+	}
+	offset := int64(arg.Cursor.Offset)
+	if us.Concurrent {
+		if part != nil && part.Size > 0 {
+			return nil, u("concurrent_session_data_not_allowed"), nil
+		}
+		if !us.Closed {
+			return nil, u("concurrent_session_not_closed"), nil
+		}
+	} else {
+		if offset != us.Size {
+			return nil, uv("lookup_failed", uf("incorrect_offset", map[string]any{"correct_offset": us.Size})), nil
+		}
+		if us.Closed && part != nil && part.Size > 0 {
+			return nil, uv("lookup_failed", u("closed")), nil
+		}
+	}
+	if malformed != nil {
+		return nil, uv("path", malformed), nil
+	}
+	// Work on a copy: the session stays as it was if the write fails.
+	work := *us
+	work.Parts = slices.Clone(us.Parts)
+	if part != nil && part.Size > 0 {
+		work.Parts = append(work.Parts, *part)
+		work.Size += part.Size
+	}
+	fc, ferr, err := s.sessionContent(&work)
+	if err != nil || ferr != nil {
+		return nil, ferr, err
+	}
+	if hash != "" && hash != fc.Hash {
+		return nil, u("content_hash_mismatch"), nil
+	}
+	e, wf := s.putFile(t, c.acct, p, fc, mode, arg.Commit.Autorename, arg.Commit.StrictConflict, cm)
+	if wf != nil {
+		return nil, uv("path", wf.reason), nil
+	}
+	delete(s.sessions, us.ID)
+	t.del(tblSession, us.ID)
+	if e.ContentHash == fc.Hash && (len(e.Content) == 0 || len(fc.Segments) == 0 || e.Content[0].Blob != fc.Segments[0].Blob) {
+		// The same content was already there: the session's bytes are unused.
+		defer s.dropParts(work.Parts...)
+	}
+	return e, nil, nil
+}
+
+func (s *Server) uploadSessionFinish(c *call) (any, error) {
+	var arg finishArg
+	if err := c.decode(&arg, "cursor", "commit"); err != nil {
+		return nil, err
+	}
+	if _, _, err := c.pathArg("commit.path", arg.Commit.Path, "WritePathOrId"); err != nil {
+		return nil, err
+	}
+	if _, _, err := c.parseCommit(&arg.Commit); err != nil {
+		return nil, err
+	}
+	release, lerr := s.limits.beginWrite(c.acct.RootNS)
+	if lerr != nil {
+		return nil, lerr
+	}
+	defer release()
+	data, _, err := s.readUploadBody(c, u("payload_too_large"))
+	if err != nil {
+		return nil, err
+	}
+	part, err := s.partOf(data, int64(arg.Cursor.Offset))
+	if err != nil {
+		return nil, err
+	}
+	hash := ""
+	if arg.ContentHash != nil {
+		hash = *arg.ContentHash
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var t tx
+	e, ferr, err := s.finishOne(&t, c, &arg, &part, hash)
+	if err != nil || ferr != nil {
+		s.dropParts(part)
+		if err != nil {
+			return nil, err
+		}
+		return nil, routeError(ferr)
+	}
+	if err := s.commit(&t); err != nil {
+		return nil, err
+	}
+	return fileMetaNoTag(e), nil
+}
+
+// finishBatch commits every entry in order and returns the
+// UploadSessionFinishBatchResult. The caller holds s.mu and commits t.
+func (s *Server) finishBatch(t *tx, c *call, entries []finishArg) (map[string]any, error) {
+	out := make([]any, len(entries))
+	for i := range entries {
+		e := &entries[i]
+		if us := s.session(c, e.Cursor.SessionID); us != nil && !us.Closed {
+			out[i] = uv("failure", uv("lookup_failed", u("not_closed")))
+			continue
+		}
+		hash := ""
+		if e.ContentHash != nil {
+			hash = *e.ContentHash
+		}
+		ent, ferr, err := s.finishOne(t, c, e, nil, hash)
+		if err != nil {
+			return nil, err
+		}
+		if ferr != nil {
+			out[i] = uv("failure", ferr)
+			continue
+		}
+		m := fileMeta(ent)
+		m.Tag = "success"
+		out[i] = m
+	}
+	return map[string]any{"entries": out}, nil
+}
+
+func (s *Server) decodeFinishBatch(c *call) ([]finishArg, error) {
+	var arg struct {
+		Entries []finishArg `json:"entries"`
+	}
+	if err := c.decode(&arg, "entries"); err != nil {
+		return nil, err
+	}
+	if len(arg.Entries) > 1000 {
+		return nil, c.badArg("entries: has more than 1000 items")
+	}
+	for i := range arg.Entries {
+		if _, _, err := c.pathArg("entries.commit.path", arg.Entries[i].Commit.Path, "WritePathOrId"); err != nil {
+			return nil, err
+		}
+		if _, _, err := c.parseCommit(&arg.Entries[i].Commit); err != nil {
+			return nil, err
+		}
+	}
+	return arg.Entries, nil
+}
+
+func (s *Server) uploadSessionFinishBatchV2(c *call) (any, error) {
+	entries, err := s.decodeFinishBatch(c)
+	if err != nil {
+		return nil, err
+	}
+	release, lerr := s.limits.beginWrite(c.acct.RootNS)
+	if lerr != nil {
+		return nil, lerr
+	}
+	defer release()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var t tx
+	res, err := s.finishBatch(&t, c, entries)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.commit(&t); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (s *Server) uploadSessionFinishBatch(c *call) (any, error) {
+	entries, err := s.decodeFinishBatch(c)
+	if err != nil {
+		return nil, err
+	}
+	release, lerr := s.limits.beginWrite(c.acct.RootNS)
+	if lerr != nil {
+		return nil, lerr
+	}
+	defer release()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var t tx
+	res, err := s.finishBatch(&t, c, entries)
+	if err != nil {
+		return nil, err
+	}
+	launch, err := s.launchJob(&t, c, res)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.commit(&t); err != nil {
+		return nil, err
+	}
+	return launch, nil
+}
+
+func (s *Server) uploadSessionFinishBatchCheck(c *call) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pollJob(c, true)
+}

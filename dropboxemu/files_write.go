@@ -1,0 +1,252 @@
+package dropboxemu
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// commitInfo is the spec's CommitInfo: where and how a file is written.
+type commitInfo struct {
+	Path           string            `json:"path"`
+	Mode           *Tag              `json:"mode,omitempty"`
+	Autorename     bool              `json:"autorename,omitempty"`
+	ClientModified *string           `json:"client_modified,omitempty"`
+	Mute           bool              `json:"mute,omitempty"`
+	PropertyGroups []json.RawMessage `json:"property_groups,omitempty"`
+	StrictConflict bool              `json:"strict_conflict,omitempty"`
+}
+
+// writeMode is a parsed WriteMode: add, overwrite, or update with a rev.
+type writeMode struct {
+	name string
+	rev  string
+}
+
+// parseCommit checks a CommitInfo's fields other than the path. It returns
+// a 400 for values the spec does not allow.
+func (c *call) parseCommit(ci *commitInfo) (writeMode, time.Time, error) {
+	m := writeMode{name: "add"}
+	if ci.Mode != nil {
+		m.name = ci.Mode.Name
+		switch m.name {
+		case "add", "overwrite":
+		case "update":
+			m.rev = ci.Mode.String()
+			if len(m.rev) < 9 || !reRev.MatchString(m.rev) {
+				return m, time.Time{}, c.badArg("mode: update: '%s' is not a valid rev", m.rev)
+			}
+		default:
+			return m, time.Time{}, c.badArg("mode: unknown tag '%s'", m.name)
+		}
+	}
+	var cm time.Time
+	if ci.ClientModified != nil {
+		t, err := time.Parse("2006-01-02T15:04:05Z", *ci.ClientModified)
+		if err != nil {
+			return m, time.Time{}, c.badArg("client_modified: '%s' is not a timestamp of the form %%Y-%%m-%%dT%%H:%%M:%%SZ", *ci.ClientModified)
+		}
+		cm = t
+	}
+	return m, cm, nil
+}
+
+// fileContent is the content of a file about to be written.
+type fileContent struct {
+	Segments []Segment
+	Size     int64
+	Hash     string
+}
+
+// writeConflict is a WriteError conflict value.
+func writeConflict(kind string) map[string]any { return uv("conflict", u(kind)) }
+
+// writeFailure is a WriteError, returned by the write helpers.
+type writeFailure struct{ reason map[string]any }
+
+func (w *writeFailure) Error() string { return fmt.Sprintf("write failed: %v", w.reason) }
+
+// writeTarget resolves a write path to a target. A lookup failure becomes
+// the WriteError Dropbox gives for it. The caller holds s.mu.
+func (s *Server) writeTarget(acct *Account, p parsedPath) (target, *writeFailure) {
+	if p.Kind == pathRoot || p.Kind == pathRev {
+		return target{}, &writeFailure{uv("malformed_path", "the root folder cannot be written")}
+	}
+	t, lerr := s.resolve(acct, p)
+	switch {
+	case lerr == nil:
+	case lerr[".tag"] == "not_folder":
+		return target{}, &writeFailure{writeConflict("file_ancestor")}
+	default:
+		return target{}, &writeFailure{uv("malformed_path", "the id or namespace in the path does not exist")}
+	}
+	if t.lower == "" {
+		return target{}, &writeFailure{uv("malformed_path", "the root folder cannot be written")}
+	}
+	_, name := splitPath(t.display)
+	if disallowedName(name) {
+		return target{}, &writeFailure{u("disallowed_name")}
+	}
+	if existingAncestorFile(t.ns, t.lower) != nil {
+		return target{}, &writeFailure{writeConflict("file_ancestor")}
+	}
+	return t, nil
+}
+
+// putFile writes content at path under mode, creating missing parent
+// folders. It returns the stored entry, which is the existing one unchanged
+// when the content is already there. The caller holds s.mu and commits t.
+func (s *Server) putFile(t *tx, acct *Account, p parsedPath, content fileContent, mode writeMode,
+	autorename, strict bool, clientModified time.Time) (*Entry, *writeFailure) {
+	tgt, wf := s.writeTarget(acct, p)
+	if wf != nil {
+		return nil, wf
+	}
+	existing := tgt.entry
+	conflict := ""
+	switch {
+	case existing != nil && existing.Folder:
+		conflict = "folder"
+	case existing != nil:
+		same := existing.ContentHash == content.Hash
+		switch mode.name {
+		case "add":
+			if same {
+				return existing, nil
+			}
+			conflict = "file"
+		case "overwrite":
+			if same {
+				return existing, nil
+			}
+		case "update":
+			switch {
+			case existing.Rev == mode.rev && same:
+				return existing, nil
+			case existing.Rev == mode.rev:
+			case same && !strict:
+				return existing, nil
+			default:
+				conflict = "file"
+			}
+		}
+	case mode.name == "update" && strict:
+		// The file the caller expected is gone.
+		conflict = "file"
+	}
+	if conflict != "" {
+		if !autorename {
+			return nil, &writeFailure{writeConflict(conflict)}
+		}
+		suffix := ""
+		if mode.name == "update" {
+			suffix = "conflicted copy"
+		}
+		tgt = s.freeName(tgt, suffix)
+		existing = nil
+	}
+	var freed int64
+	if existing != nil {
+		freed = existing.Size
+	}
+	if s.usage(acct)+content.Size-freed > acct.Quota {
+		return nil, &writeFailure{u("insufficient_space")}
+	}
+	s.ensureParents(t, tgt.ns, tgt.lower, tgt.display)
+	now := s.clock.Now()
+	if clientModified.IsZero() {
+		clientModified = now
+	}
+	e := &Entry{NS: tgt.ns.ID, PathLower: tgt.lower, PathDisplay: tgt.display, Size: content.Size,
+		ContentHash: content.Hash, Content: content.Segments,
+		ClientModified: clientModified.Truncate(time.Second), ServerModified: now.Truncate(time.Second)}
+	if existing != nil {
+		e.ID = existing.ID
+		e.PathDisplay = existing.PathDisplay // an overwrite keeps the stored casing
+	} else {
+		e.ID = newFileID()
+	}
+	e.Rev = s.nextRev(t)
+	s.record(t, tgt.ns, e)
+	s.addRevision(t, e)
+	return e, nil
+}
+
+// addRevision remembers e as a revision of its file.
+func (s *Server) addRevision(t *tx, e *Entry) {
+	s.revs[e.Rev] = e
+	s.revsByID[e.ID] = append(s.revsByID[e.ID], e.Rev)
+	t.put(tblRev, e.Rev, e)
+}
+
+// usage is the bytes stored in acct's namespaces.
+func (s *Server) usage(acct *Account) int64 {
+	var n int64
+	seen := map[string]bool{}
+	for _, id := range []string{acct.RootNS, acct.HomeNS} {
+		if ns := s.namespaces[id]; ns != nil && !seen[id] {
+			seen[id] = true
+			n += ns.usage
+		}
+	}
+	return n
+}
+
+// ensureParents creates the missing folders above lower.
+func (s *Server) ensureParents(t *tx, ns *Namespace, lower, display string) {
+	parentLower, _ := splitPath(lower)
+	if parentLower == "" || ns.byPath[parentLower] != nil {
+		return
+	}
+	parentDisplay, _ := splitPath(display)
+	s.ensureParents(t, ns, parentLower, parentDisplay)
+	s.record(t, ns, &Entry{ID: newFileID(), NS: ns.ID, Folder: true, PathLower: parentLower, PathDisplay: parentDisplay})
+}
+
+// freeName finds a name beside tgt that is not taken: "name (1).ext", or
+// with a suffix "name (conflicted copy).ext", "name (conflicted copy 1).ext".
+func (s *Server) freeName(tgt target, suffix string) target {
+	parentDisplay, name := splitPath(tgt.display)
+	parentLower, _ := splitPath(tgt.lower)
+	base, ext := name, ""
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		base, ext = name[:i], name[i:]
+	}
+	for n := 1; ; n++ {
+		var cand string
+		switch {
+		case suffix == "":
+			cand = fmt.Sprintf("%s (%d)%s", base, n, ext)
+		case n == 1:
+			cand = fmt.Sprintf("%s (%s)%s", base, suffix, ext)
+		default:
+			cand = fmt.Sprintf("%s (%s %d)%s", base, suffix, n-1, ext)
+		}
+		lower := parentLower + "/" + lowerPath(cand)
+		if tgt.ns.byPath[lower] == nil {
+			return target{ns: tgt.ns, lower: lower, display: parentDisplay + "/" + cand}
+		}
+	}
+}
+
+// createFolder makes a folder at p. The caller holds s.mu and commits t.
+func (s *Server) createFolder(t *tx, acct *Account, p parsedPath, autorename bool) (*Entry, *writeFailure) {
+	tgt, wf := s.writeTarget(acct, p)
+	if wf != nil {
+		return nil, wf
+	}
+	if e := tgt.entry; e != nil {
+		if !autorename {
+			if e.Folder {
+				return nil, &writeFailure{writeConflict("folder")}
+			}
+			return nil, &writeFailure{writeConflict("file")}
+		}
+		tgt = s.freeName(tgt, "")
+	}
+	s.ensureParents(t, tgt.ns, tgt.lower, tgt.display)
+	e := &Entry{ID: newFileID(), NS: tgt.ns.ID, Folder: true, PathLower: tgt.lower, PathDisplay: tgt.display}
+	s.record(t, tgt.ns, e)
+	return e, nil
+}

@@ -1,0 +1,78 @@
+package dropboxemu
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// job is an async job of a batch route (delete_batch, copy_batch_v2, ...).
+// The emulator does the work when the job is launched and keeps the result;
+// the first Options.JobPolls checks answer in_progress, as Dropbox's often do.
+type job struct {
+	ID        string          `json:"id"`
+	Route     string          `json:"route"` // the launching route
+	AccountID string          `json:"account_id"`
+	Result    json.RawMessage `json:"result"` // the complete result: union fields beside ".tag":"complete"
+	Failed    json.RawMessage `json:"failed,omitempty"`
+	Pending   int             `json:"pending"` // in_progress answers left
+	Created   time.Time       `json:"created"`
+}
+
+// launchJob stores a finished job and returns its async launch answer:
+// {".tag":"async_job_id","async_job_id":...}. result holds the fields of the
+// complete status. The caller holds s.mu and commits t.
+func (s *Server) launchJob(t *tx, c *call, result any) (map[string]any, error) {
+	raw, err := json.Marshal(result)
+	if err != nil {
+		return nil, err
+	}
+	j := &job{ID: newJobID(), Route: c.route, AccountID: c.acct.ID, Result: raw, Pending: s.opts.JobPolls,
+		Created: s.clock.Now()}
+	s.jobs[j.ID] = j
+	t.put(tblJob, j.ID, j)
+	return uv("async_job_id", j.ID), nil
+}
+
+// pollJob answers a */check route for async_job_id: in_progress, or the
+// complete status with the job's result inlined (or, when the job's result
+// is not an object, under "complete"). The caller holds s.mu (write).
+func (s *Server) pollJob(c *call, inline bool) (any, error) {
+	var arg struct {
+		AsyncJobID string `json:"async_job_id"`
+	}
+	if err := c.decode(&arg, "async_job_id"); err != nil {
+		return nil, err
+	}
+	if arg.AsyncJobID == "" {
+		return nil, c.badArg("async_job_id: '' must be at least 1 character")
+	}
+	j := s.jobs[arg.AsyncJobID]
+	if j == nil || j.AccountID != c.acct.ID {
+		return nil, routeError(u("invalid_async_job_id"))
+	}
+	if j.Pending > 0 {
+		j.Pending--
+		var t tx
+		t.put(tblJob, j.ID, j)
+		if err := s.commit(&t); err != nil {
+			return nil, err
+		}
+		return u("in_progress"), nil
+	}
+	if len(j.Failed) > 0 {
+		var f any
+		json.Unmarshal(j.Failed, &f)
+		return uv("failed", f), nil
+	}
+	if !inline {
+		var r any
+		json.Unmarshal(j.Result, &r)
+		return uv("complete", r), nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(j.Result, &m); err != nil {
+		return nil, err
+	}
+	m[".tag"] = "complete"
+	return m, nil
+}

@@ -1,0 +1,149 @@
+package dropboxemu
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// pathKind says how a path argument names its target.
+type pathKind int
+
+const (
+	pathRoot  pathKind = iota // "" (the root)
+	pathPlain                 // "/a/b"
+	pathID                    // "id:abc" or "id:abc/rest"
+	pathNS                    // "ns:123" or "ns:123/rest"
+	pathRev                   // "rev:abc" (download only)
+)
+
+// parsedPath is a syntactically valid path argument.
+type parsedPath struct {
+	Kind pathKind
+	Ref  string // the id ("id:abc"), namespace id ("123") or rev
+	Rest string // display form below Ref, "" or "/x/y"
+}
+
+var (
+	// The patterns of files.stone: Path, ReadPath, WritePath, PathROrId.
+	reReadPath  = regexp.MustCompile(`^((/(.|[\r\n])*)?|id:.*|(ns:[0-9]+(/.*)?))$`)
+	reWritePath = regexp.MustCompile(`^((/(.|[\r\n])*)|(ns:[0-9]+(/.*)?)|(id:.*))$`)
+	reRev       = regexp.MustCompile(`^[0-9a-f]+$`)
+)
+
+// errMalformedPath is the plain reason a path is malformed, for
+// LookupError.malformed_path / WriteError.malformed_path.
+type pathError struct{ reason string }
+
+func (e *pathError) Error() string { return e.reason }
+
+// parsePath validates a path argument. write selects the WritePath pattern,
+// which does not accept the root.
+func parsePath(p string, write bool) (parsedPath, error) {
+	if !utf8.ValidString(p) {
+		return parsedPath{}, &pathError{"path is not valid UTF-8"}
+	}
+	switch {
+	case p == "":
+		if write {
+			return parsedPath{}, &pathError{"the root folder cannot be written"}
+		}
+		return parsedPath{Kind: pathRoot}, nil
+	case strings.HasPrefix(p, "id:"):
+		ref, rest, _ := strings.Cut(p, "/")
+		if len(ref) <= len("id:") {
+			return parsedPath{}, &pathError{"empty id"}
+		}
+		if rest != "" {
+			rest = "/" + rest
+		}
+		if err := checkComponents(rest); err != nil {
+			return parsedPath{}, err
+		}
+		return parsedPath{Kind: pathID, Ref: ref, Rest: rest}, nil
+	case strings.HasPrefix(p, "ns:"):
+		ref, rest, _ := strings.Cut(p[3:], "/")
+		if ref == "" || strings.Trim(ref, "0123456789") != "" {
+			return parsedPath{}, &pathError{"bad namespace id"}
+		}
+		if rest != "" {
+			rest = "/" + rest
+		}
+		if err := checkComponents(rest); err != nil {
+			return parsedPath{}, err
+		}
+		return parsedPath{Kind: pathNS, Ref: ref, Rest: rest}, nil
+	case strings.HasPrefix(p, "rev:"):
+		if write || !reRev.MatchString(p[4:]) {
+			return parsedPath{}, &pathError{"bad rev"}
+		}
+		return parsedPath{Kind: pathRev, Ref: p[4:]}, nil
+	case p[0] == '/':
+		if p == "/" {
+			// Dropbox wants "" for the root; "/" is a malformed path.
+			return parsedPath{}, &pathError{`use "" for the root folder, not "/"`}
+		}
+		if err := checkComponents(p); err != nil {
+			return parsedPath{}, err
+		}
+		return parsedPath{Kind: pathPlain, Rest: p}, nil
+	}
+	return parsedPath{}, &pathError{"path must start with \"/\", \"id:\" or \"ns:\""}
+}
+
+// checkComponents rejects the path shapes Dropbox refuses: empty components
+// ("//", a trailing slash), "." and "..", and control characters.
+func checkComponents(p string) error {
+	if p == "" {
+		return nil
+	}
+	if strings.HasSuffix(p, "/") {
+		return &pathError{"trailing slash"}
+	}
+	for _, c := range strings.Split(p[1:], "/") {
+		if c == "" {
+			return &pathError{"empty path component"}
+		}
+		if c == "." || c == ".." {
+			return &pathError{`path components "." and ".." are not allowed`}
+		}
+		if strings.TrimRight(c, " ") != c {
+			return &pathError{"a path component may not end with a space"}
+		}
+		for _, r := range c {
+			if r < 0x20 || r == 0x7f || r == 0xfffe || r == 0xffff {
+				return &pathError{"path contains a control character"}
+			}
+		}
+	}
+	return nil
+}
+
+// lowerPath is the case-folded key of a display path.
+func lowerPath(p string) string { return strings.ToLower(p) }
+
+// splitPath returns the parent ("" for top level) and the last component.
+func splitPath(p string) (parent, name string) {
+	i := strings.LastIndexByte(p, '/')
+	if i < 0 {
+		return "", p
+	}
+	return p[:i], p[i+1:]
+}
+
+// isWithin reports whether p is root or below it (both lower-cased).
+func isWithin(p, root string) bool {
+	if root == "" {
+		return true
+	}
+	return p == root || (len(p) > len(root) && p[len(root)] == '/' && p[:len(root)] == root)
+}
+
+// disallowedName reports names Dropbox refuses to store (WriteError.disallowed_name).
+func disallowedName(name string) bool {
+	switch strings.ToLower(name) {
+	case "desktop.ini", "thumbs.db", ".ds_store", "icon\r", ".dropbox", ".dropbox.attr":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,422 @@
+package dropboxemu
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// DiskBackend keeps state in a folder: a journal of committed batches
+// (journal.log), compacted each time the folder is opened, and one file per
+// blob under blobs/. Every Commit and PutBlob is fsynced before it returns,
+// so nothing acknowledged is lost when the process is killed. A torn batch at
+// the end of the journal (a crash during Commit) is discarded on open.
+//
+// Only one process may open a folder at a time.
+type DiskBackend struct {
+	dir  string
+	lock *os.File
+
+	mu      sync.Mutex // guards journal and loaded
+	journal *os.File
+	loaded  map[string]map[string][]byte // rows read at open, released by Load
+}
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// OpenDiskBackend opens (creating if needed) the backend in dir.
+func OpenDiskBackend(dir string) (*DiskBackend, error) {
+	for _, d := range []string{dir, filepath.Join(dir, "blobs"), filepath.Join(dir, "tmp")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("dropboxemu: create data folder: %w", err)
+		}
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("dropboxemu: open lock file: %w", err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("dropboxemu: data folder %s is in use by another emulator: %w", dir, err)
+	}
+	d := &DiskBackend{dir: dir, lock: lock}
+	if err := d.open(); err != nil {
+		lock.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *DiskBackend) journalPath() string { return filepath.Join(d.dir, "journal.log") }
+
+// open replays the journal into memory and rewrites it compacted.
+func (d *DiskBackend) open() error {
+	rows := map[string]map[string][]byte{}
+	f, err := os.Open(d.journalPath())
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("dropboxemu: open journal: %w", err)
+	default:
+		err = readJournal(bufio.NewReaderSize(f, 1<<20), func(ops []Op) {
+			applyOps(rows, ops)
+		})
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("dropboxemu: read journal: %w", err)
+		}
+	}
+	// Write the live rows as a fresh journal and swap it in atomically.
+	tmp := filepath.Join(d.dir, "journal.log.tmp")
+	nf, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("dropboxemu: compact journal: %w", err)
+	}
+	w := bufio.NewWriterSize(nf, 1<<20)
+	var batch []Op
+	var size int
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		_, err := w.Write(encodeBatch(batch))
+		batch, size = batch[:0], 0
+		return err
+	}
+	for t, kv := range rows {
+		for k, v := range kv {
+			batch = append(batch, Op{Table: t, Key: k, Value: v})
+			size += len(v) + len(k)
+			if size > 4<<20 {
+				if err := flush(); err != nil {
+					nf.Close()
+					return fmt.Errorf("dropboxemu: compact journal: %w", err)
+				}
+			}
+		}
+	}
+	if err := flush(); err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = nf.Sync()
+	}
+	if cerr := nf.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, d.journalPath())
+	}
+	if err == nil {
+		err = syncDir(d.dir)
+	}
+	if err != nil {
+		return fmt.Errorf("dropboxemu: compact journal: %w", err)
+	}
+	d.journal, err = os.OpenFile(d.journalPath(), os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("dropboxemu: open journal: %w", err)
+	}
+	d.loaded = rows
+	// Leftovers of blob writes that never completed.
+	entries, _ := os.ReadDir(filepath.Join(d.dir, "tmp"))
+	for _, e := range entries {
+		os.Remove(filepath.Join(d.dir, "tmp", e.Name()))
+	}
+	return nil
+}
+
+func applyOps(rows map[string]map[string][]byte, ops []Op) {
+	for _, op := range ops {
+		t := rows[op.Table]
+		if op.Value == nil {
+			delete(t, op.Key)
+			continue
+		}
+		if t == nil {
+			t = map[string][]byte{}
+			rows[op.Table] = t
+		}
+		t[op.Key] = op.Value
+	}
+}
+
+// encodeBatch frames a batch: uint32 length, uint32 CRC-32C, payload.
+// The payload is, per op: uvarint len + table, uvarint len + key, one byte
+// (0 delete, 1 put), and for a put uvarint len + value.
+func encodeBatch(ops []Op) []byte {
+	n := 8
+	for _, op := range ops {
+		n += 3*binary.MaxVarintLen64 + 1 + len(op.Table) + len(op.Key) + len(op.Value)
+	}
+	b := make([]byte, 8, n)
+	for _, op := range ops {
+		b = binary.AppendUvarint(b, uint64(len(op.Table)))
+		b = append(b, op.Table...)
+		b = binary.AppendUvarint(b, uint64(len(op.Key)))
+		b = append(b, op.Key...)
+		if op.Value == nil {
+			b = append(b, 0)
+			continue
+		}
+		b = append(b, 1)
+		b = binary.AppendUvarint(b, uint64(len(op.Value)))
+		b = append(b, op.Value...)
+	}
+	binary.LittleEndian.PutUint32(b[0:4], uint32(len(b)-8))
+	binary.LittleEndian.PutUint32(b[4:8], crc32.Checksum(b[8:], crcTable))
+	return b
+}
+
+// readJournal calls fn for each intact batch. A torn or corrupt batch ends
+// the journal: it and anything after it were never acknowledged.
+func readJournal(r io.Reader, fn func([]Op)) error {
+	var hdr [8]byte
+	for {
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil
+			}
+			return err
+		}
+		n := binary.LittleEndian.Uint32(hdr[0:4])
+		if n > 1<<30 {
+			return nil
+		}
+		payload := make([]byte, n)
+		if _, err := io.ReadFull(r, payload); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil
+			}
+			return err
+		}
+		if crc32.Checksum(payload, crcTable) != binary.LittleEndian.Uint32(hdr[4:8]) {
+			return nil
+		}
+		ops, ok := decodeBatch(payload)
+		if !ok {
+			return nil
+		}
+		fn(ops)
+	}
+}
+
+func decodeBatch(p []byte) ([]Op, bool) {
+	var ops []Op
+	next := func() ([]byte, bool) {
+		l, k := binary.Uvarint(p)
+		if k <= 0 || uint64(len(p)-k) < l {
+			return nil, false
+		}
+		s := p[k : k+int(l)]
+		p = p[k+int(l):]
+		return s, true
+	}
+	for len(p) > 0 {
+		t, ok := next()
+		if !ok {
+			return nil, false
+		}
+		key, ok := next()
+		if !ok || len(p) == 0 {
+			return nil, false
+		}
+		flag := p[0]
+		p = p[1:]
+		op := Op{Table: string(t), Key: string(key)}
+		if flag == 1 {
+			v, ok := next()
+			if !ok {
+				return nil, false
+			}
+			op.Value = append([]byte{}, v...)
+		}
+		ops = append(ops, op)
+	}
+	return ops, true
+}
+
+// Load implements Backend. The rows read at open are handed over once and
+// then released; later calls see the same rows plus what was committed since
+// only when the emulator itself tracks them, which it does.
+func (d *DiskBackend) Load(fn func(table, key string, value []byte) error) error {
+	d.mu.Lock()
+	rows := d.loaded
+	if rows == nil {
+		// A second Load: re-read the journal.
+		rows = map[string]map[string][]byte{}
+		f, err := os.Open(d.journalPath())
+		if err != nil {
+			d.mu.Unlock()
+			return fmt.Errorf("dropboxemu: open journal: %w", err)
+		}
+		err = readJournal(bufio.NewReaderSize(f, 1<<20), func(ops []Op) { applyOps(rows, ops) })
+		f.Close()
+		if err != nil {
+			d.mu.Unlock()
+			return fmt.Errorf("dropboxemu: read journal: %w", err)
+		}
+	}
+	d.loaded = nil
+	d.mu.Unlock()
+	for t, kv := range rows {
+		for k, v := range kv {
+			if err := fn(t, k, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Commit implements Backend.
+func (d *DiskBackend) Commit(ops []Op) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	b := encodeBatch(ops)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.journal == nil {
+		return errors.New("dropboxemu: disk backend is closed")
+	}
+	if _, err := d.journal.Write(b); err != nil {
+		return fmt.Errorf("dropboxemu: write journal: %w", err)
+	}
+	if err := d.journal.Sync(); err != nil {
+		return fmt.Errorf("dropboxemu: sync journal: %w", err)
+	}
+	return nil
+}
+
+func (d *DiskBackend) blobPath(id string) (string, error) {
+	if len(id) < 3 || strings.ContainsAny(id, `/\.`) {
+		return "", fmt.Errorf("dropboxemu: bad blob id %q", id)
+	}
+	return filepath.Join(d.dir, "blobs", id[:2], id), nil
+}
+
+// PutBlob implements Backend.
+func (d *DiskBackend) PutBlob(id string, data []byte) error {
+	p, err := d.blobPath(id)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(p); err == nil {
+		return fmt.Errorf("dropboxemu: blob %s exists", id)
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("dropboxemu: store blob: %w", err)
+	}
+	tmp := filepath.Join(d.dir, "tmp", id)
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("dropboxemu: store blob: %w", err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, p)
+	}
+	if err == nil {
+		err = syncDir(filepath.Dir(p))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("dropboxemu: store blob: %w", err)
+	}
+	return nil
+}
+
+// OpenBlob implements Backend.
+func (d *DiskBackend) OpenBlob(id string) (Blob, error) {
+	p, err := d.blobPath(id)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrBlobNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dropboxemu: open blob: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("dropboxemu: open blob: %w", err)
+	}
+	return fileBlob{File: f, size: st.Size()}, nil
+}
+
+type fileBlob struct {
+	*os.File
+	size int64
+}
+
+func (b fileBlob) Size() int64 { return b.size }
+
+// DeleteBlob implements Backend.
+func (d *DiskBackend) DeleteBlob(id string) error {
+	p, err := d.blobPath(id)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("dropboxemu: delete blob: %w", err)
+	}
+	return nil
+}
+
+// ListBlobs implements Backend.
+func (d *DiskBackend) ListBlobs(fn func(id string) error) error {
+	root := filepath.Join(d.dir, "blobs")
+	return filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() {
+			return nil
+		}
+		return fn(e.Name())
+	})
+}
+
+// Close implements Backend.
+func (d *DiskBackend) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var err error
+	if d.journal != nil {
+		err = d.journal.Close()
+		d.journal = nil
+	}
+	if d.lock != nil {
+		d.lock.Close()
+		d.lock = nil
+	}
+	return err
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}

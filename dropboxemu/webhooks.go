@@ -1,0 +1,249 @@
+package dropboxemu
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"time"
+)
+
+// webhookDelivery is one notification sent to an app, for GET /_emulator/webhooks.
+type webhookDelivery struct {
+	ID        int             `json:"id"`
+	AppKey    string          `json:"app_key"`
+	URI       string          `json:"uri"`
+	Accounts  []string        `json:"accounts"`
+	Body      json.RawMessage `json:"body"`
+	Signature string          `json:"signature"`
+	Attempts  int             `json:"attempts"`
+	Status    int             `json:"status"` // of the last attempt; 0 when it failed to connect
+	Error     string          `json:"error,omitempty"`
+	Delivered bool            `json:"delivered"`
+	GaveUp    bool            `json:"gave_up"`
+	First     time.Time       `json:"first_attempt"`
+	Last      time.Time       `json:"last_attempt"`
+}
+
+// webhookSender batches file-change notifications per app and sends them
+// signed, retrying with backoff for about ten minutes as Dropbox does.
+type webhookSender struct {
+	s *Server
+
+	mu         sync.Mutex
+	pending    map[string]map[string]bool // app key -> account ids
+	timers     map[string]*time.Timer
+	deliveries []*webhookDelivery
+	wg         sync.WaitGroup
+	// Retry schedule; tests may shorten it.
+	firstBackoff time.Duration
+	maxBackoff   time.Duration
+	giveUpAfter  time.Duration
+}
+
+func newWebhookSender(s *Server) *webhookSender {
+	return &webhookSender{s: s, pending: map[string]map[string]bool{}, timers: map[string]*time.Timer{},
+		firstBackoff: time.Second, maxBackoff: time.Minute, giveUpAfter: 10 * time.Minute}
+}
+
+// namespaceChanged queues a notification for every app with a webhook that
+// an account seeing ns has authorised. The caller holds s.mu.
+func (w *webhookSender) namespaceChanged(ns *Namespace) {
+	accounts := w.s.accountsSeeing(ns)
+	for appKey, app := range w.s.apps {
+		if app.WebhookURI == "" {
+			continue
+		}
+		for _, acct := range accounts {
+			if w.s.grants[appKey][acct] {
+				w.queue(appKey, acct)
+			}
+		}
+	}
+}
+
+func (w *webhookSender) queue(appKey, accountID string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	select {
+	case <-w.s.done:
+		return
+	default:
+	}
+	p := w.pending[appKey]
+	if p == nil {
+		p = map[string]bool{}
+		w.pending[appKey] = p
+	}
+	p[accountID] = true
+	if w.timers[appKey] == nil {
+		w.wg.Add(1)
+		w.timers[appKey] = time.AfterFunc(w.s.opts.WebhookDelay, func() {
+			defer w.wg.Done()
+			w.flush(appKey)
+		})
+	}
+}
+
+func (w *webhookSender) flush(appKey string) {
+	w.mu.Lock()
+	accounts := make([]string, 0, len(w.pending[appKey]))
+	for a := range w.pending[appKey] {
+		accounts = append(accounts, a)
+	}
+	delete(w.pending, appKey)
+	delete(w.timers, appKey)
+	w.mu.Unlock()
+	slices.Sort(accounts)
+
+	w.s.mu.RLock()
+	app := w.s.apps[appKey]
+	var uids []uint64
+	for _, a := range accounts {
+		if acct := w.s.accounts[a]; acct != nil {
+			uids = append(uids, acct.UID)
+		}
+	}
+	w.s.mu.RUnlock()
+	if app == nil || app.WebhookURI == "" || len(accounts) == 0 {
+		return
+	}
+	body, _ := json.Marshal(map[string]any{
+		"list_folder": map[string]any{"accounts": accounts},
+		"delta":       map[string]any{"users": uids},
+	})
+	d := &webhookDelivery{AppKey: appKey, URI: app.WebhookURI, Accounts: accounts, Body: body,
+		Signature: signWebhook(app.Secret, body)}
+	w.mu.Lock()
+	d.ID = len(w.deliveries) + 1
+	w.deliveries = append(w.deliveries, d)
+	w.mu.Unlock()
+	w.send(d)
+}
+
+func signWebhook(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// send posts d until it is answered 200 or the retry time runs out.
+func (w *webhookSender) send(d *webhookDelivery) {
+	backoff := w.firstBackoff
+	start := time.Now()
+	for {
+		status, err := w.attempt(d)
+		w.mu.Lock()
+		d.Attempts++
+		d.Status = status
+		d.Last = time.Now()
+		if d.First.IsZero() {
+			d.First = d.Last
+		}
+		d.Error = ""
+		if err != nil {
+			d.Error = err.Error()
+		}
+		ok := err == nil && status == http.StatusOK
+		d.Delivered = ok
+		if !ok && time.Since(start)+backoff > w.giveUpAfter {
+			d.GaveUp = true
+		}
+		gaveUp := d.GaveUp
+		w.mu.Unlock()
+		if ok || gaveUp {
+			return
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-w.s.done:
+			t.Stop()
+			return
+		}
+		backoff = min(backoff*2, w.maxBackoff)
+	}
+}
+
+func (w *webhookSender) attempt(d *webhookDelivery) (int, error) {
+	req, err := http.NewRequest(http.MethodPost, d.URI, bytes.NewReader(d.Body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Dropbox-Signature", d.Signature)
+	req.Header.Set("User-Agent", "DropboxWebhooks/1.0")
+	resp, err := w.s.opts.WebhookClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// list returns a copy of every delivery so far.
+func (w *webhookSender) list() []webhookDelivery {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]webhookDelivery, len(w.deliveries))
+	for i, d := range w.deliveries {
+		out[i] = *d
+	}
+	return out
+}
+
+func (w *webhookSender) wait() {
+	w.mu.Lock()
+	for k, t := range w.timers {
+		if t.Stop() {
+			w.wg.Done()
+		}
+		delete(w.timers, k)
+	}
+	w.mu.Unlock()
+	w.wg.Wait()
+}
+
+// verifyWebhookURI runs Dropbox's registration challenge against uri.
+func (s *Server) verifyWebhookURI(uri string) error {
+	u, err := url.Parse(uri)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("webhook_uri must be an absolute http or https URL")
+	}
+	challenge := randomString(24)
+	q := u.Query()
+	q.Set("challenge", challenge)
+	u.RawQuery = q.Encode()
+	client := *s.opts.WebhookClient
+	client.Timeout = 10 * time.Second
+	resp, err := client.Get(u.String())
+	if err != nil {
+		return fmt.Errorf("webhook_uri did not answer the challenge: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK || string(b) != challenge {
+		return fmt.Errorf("webhook_uri answered the challenge with status %d and a body that is not the challenge", resp.StatusCode)
+	}
+	return nil
+}
+
+// accountsSeeing returns the accounts whose files include namespace ns.
+// The caller holds s.mu.
+func (s *Server) accountsSeeing(ns *Namespace) []string {
+	var out []string
+	for _, a := range s.accounts {
+		if a.RootNS == ns.ID || a.HomeNS == ns.ID {
+			out = append(out, a.ID)
+		}
+	}
+	return out
+}
