@@ -308,7 +308,11 @@ func (s *Server) adminCreateToken(w http.ResponseWriter, r *http.Request) {
 	if arg.AppKey != "" {
 		s.grant(arg.AppKey, arg.AccountID)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok.Token, "scopes": tok.Scopes, "expires_at": tok.ExpiresAt})
+	res := map[string]any{"access_token": tok.Token, "account_id": tok.AccountID, "scopes": tok.Scopes}
+	if !tok.ExpiresAt.IsZero() {
+		res["expires_at"] = tok.ExpiresAt.Format(time.RFC3339)
+	}
+	writeJSON(w, http.StatusOK, res)
 }
 
 // adminResetCursors forgets the change history of an account's namespaces,

@@ -61,6 +61,36 @@ func authorization(r *http.Request) string {
 	return r.URL.Query().Get("authorization")
 }
 
+// authValue is how a 400 quotes the Authorization header: the scheme and
+// at most five characters of the credential, so that no secret is echoed.
+func authValue(authz string) string {
+	scheme, cred, found := strings.Cut(strings.TrimSpace(authz), " ")
+	if !found {
+		scheme, cred = "", scheme
+	}
+	cred = strings.TrimSpace(cred)
+	if scheme == "" && (strings.EqualFold(cred, "bearer") || strings.EqualFold(cred, "basic")) {
+		return cred
+	}
+	if r := []rune(cred); len(r) > 5 {
+		cred = string(r[:5]) + "..."
+	}
+	if scheme == "" {
+		return cred
+	}
+	return scheme + " " + cred
+}
+
+// wrongAuth is Dropbox's 400 for an Authorization header of the wrong kind.
+func wrongAuth(route, authz, expecting string) *apiError {
+	return badInput(route, `Invalid authorization value in HTTP header "Authorization": "%s".  Expecting "%s".`, authValue(authz), expecting)
+}
+
+const (
+	expectBearer = "Bearer <oauth2-access-token>"
+	expectBasic  = "Basic <base64(APP_KEY:APP_SECRET)>"
+)
+
 // authenticate checks the call's credentials against its route's auth type
 // and scope, and fills c.tok, c.acct and c.app.
 func (s *Server) authenticate(c *call) *apiError {
@@ -68,25 +98,28 @@ func (s *Server) authenticate(c *call) *apiError {
 	kinds := strings.Split(strings.ReplaceAll(c.spec.Auth, " ", ""), ",")
 	if c.spec.Auth == "noauth" {
 		if authz != "" {
-			return badInput(c.route, `Unexpected "Authorization" header. This API function does not use authentication; remove the header.`)
+			return badInput(c.route, "Your request includes an Authorization header, but this function does not use it.")
 		}
 		return nil
 	}
 	if authz == "" {
 		return badInput(c.route, `Must provide HTTP header "Authorization" or URL parameter "authorization".`)
 	}
+	appRoute := slices.Contains(kinds, "app")
+	tokenRoute := slices.Contains(kinds, "user") || slices.Contains(kinds, "team")
+	expecting := expectBearer
+	if !tokenRoute {
+		expecting = expectBasic
+	}
 	scheme, cred, _ := strings.Cut(authz, " ")
 	cred = strings.TrimSpace(cred)
-	switch strings.ToLower(scheme) {
-	case "basic":
-		if !slices.Contains(kinds, "app") {
-			return badInput(c.route, `Invalid authorization value in HTTP header "Authorization": this function requires a Bearer token ("Bearer <access token>"), not app authentication.`)
-		}
+	switch {
+	case strings.EqualFold(scheme, "basic") && appRoute:
 		raw, err := base64.StdEncoding.DecodeString(cred)
-		if err != nil {
-			return badInput(c.route, `Invalid authorization value in HTTP header "Authorization": could not decode Basic credentials.`)
+		key, secret, ok := strings.Cut(string(raw), ":")
+		if err != nil || !ok {
+			return wrongAuth(c.route, authz, expectBasic)
 		}
-		key, secret, _ := strings.Cut(string(raw), ":")
 		s.mu.RLock()
 		app := s.apps[key]
 		s.mu.RUnlock()
@@ -95,13 +128,9 @@ func (s *Server) authenticate(c *call) *apiError {
 		}
 		c.app = app
 		return nil
-	case "bearer":
+	case strings.EqualFold(scheme, "bearer") && tokenRoute && cred != "":
 	default:
-		return badInput(c.route, `Invalid authorization value in HTTP header "Authorization": expected "Bearer <token>"%s.`,
-			map[bool]string{true: ` or "Basic <app key and secret>"`}[slices.Contains(kinds, "app")])
-	}
-	if !slices.Contains(kinds, "user") && !slices.Contains(kinds, "team") {
-		return badInput(c.route, `Invalid authorization value in HTTP header "Authorization": this function requires app authentication ("Basic <app key and secret>").`)
+		return wrongAuth(c.route, authz, expecting)
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()

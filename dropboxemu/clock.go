@@ -23,8 +23,9 @@ func newClock(now func() time.Time) *clock {
 	return &clock{now: now, jumped: make(chan struct{})}
 }
 
-// Now returns the emulator's current time, truncated to the second as
-// Dropbox timestamps are.
+// Now returns the emulator's current time in UTC, at full precision: token
+// buckets and expiries need it; dropboxTime truncates what clients see to
+// the second, as Dropbox timestamps are.
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	off := c.offset

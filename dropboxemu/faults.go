@@ -3,6 +3,7 @@ package dropboxemu
 import (
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -22,24 +23,42 @@ type fault struct {
 	Hits        int     `json:"hits"`                  // calls it has hit so far
 }
 
+// valid says what is wrong with f, or "" when it can be injected.
 func (f *fault) valid() string {
+	spec, known := specRoutes[f.Route]
+	actions := 0
+	for _, on := range []bool{f.Status != 0, f.Reset, f.Truncate} {
+		if on {
+			actions++
+		}
+	}
 	switch {
 	case f.Route == "":
-		return "route is required"
-	case f.Route != "*" && specRoutes[f.Route] == (routeSpec{}):
-		return "unknown route " + f.Route
+		return "route is required: a route name such as \"files/upload\", or \"*\" for every route"
+	case f.Route != "*" && !known:
+		return "unknown route " + strconv.Quote(f.Route) + ": use a route name of the spec, such as \"files/upload\", or \"*\""
 	case f.Status != 0 && f.Status != 429 && f.Status != 500 && f.Status != 503:
 		return "status must be 429, 500 or 503"
-	case f.Status == 429 && f.Reason != "" && f.Reason != "too_many_requests" && f.Reason != "too_many_write_operations":
+	case f.Reason != "" && f.Status != 429:
+		return "reason goes with status 429 only"
+	case f.Reason != "" && f.Reason != "too_many_requests" && f.Reason != "too_many_write_operations":
 		return "reason must be too_many_requests or too_many_write_operations"
-	case f.Times < 0 || f.Probability < 0 || f.Probability > 1:
-		return "times must be >= 0 and probability within [0, 1]"
-	case f.Times > 0 && f.Probability > 0:
-		return "give times or probability, not both"
-	case f.Status == 0 && !f.Reset && f.DelayMS == 0 && !f.Truncate:
-		return "a fault needs status, reset, delay_ms or truncate"
-	case f.DelayMS < 0 || f.RetryAfter < 0:
-		return "delay_ms and retry_after must be >= 0"
+	case f.Times < 0:
+		return "times must be >= 0"
+	case f.Probability < 0 || f.Probability > 1:
+		return "probability must be within [0, 1]"
+	case f.DelayMS < 0 || f.DelayMS > 600_000:
+		return "delay_ms must be within [0, 600000]"
+	case f.RetryAfter < 0:
+		return "retry_after must be >= 0"
+	case f.RetryAfter > 0 && f.Status == 500:
+		return "retry_after goes with status 429 or 503"
+	case actions == 0 && f.DelayMS == 0:
+		return "a fault needs status, reset, truncate or delay_ms"
+	case actions > 1:
+		return "give only one of status, reset and truncate"
+	case f.Truncate && f.Route != "*" && spec.Style != "download":
+		return "truncate applies to download-style routes only; " + f.Route + " is " + spec.Style + "-style"
 	}
 	return ""
 }
@@ -83,13 +102,18 @@ func (fs *faultSet) list() []fault {
 }
 
 // match returns a copy of the first rule that hits this call of route,
-// counting the hit; nil when none does.
+// counting the hit; nil when none does. A rule with probability hits each
+// call with that chance; with times too, it is gone after that many hits.
 func (fs *faultSet) match(route string) *fault {
+	style := specRoutes[route].Style
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for i, f := range fs.rules {
 		if f.Route != route && f.Route != "*" {
 			continue
+		}
+		if f.Truncate && style != "download" {
+			continue // a "*" truncate rule only concerns downloads
 		}
 		if f.Probability > 0 && fs.rng.Float64() >= f.Probability {
 			continue
@@ -118,11 +142,11 @@ func (s *Server) applyFault(c *call, f *fault) bool {
 	}
 	switch {
 	case f.Reset:
-		if hj, ok := c.w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-				return true
-			}
+		// The ResponseController reaches the connection through the
+		// status recorder's Unwrap.
+		if conn, _, err := http.NewResponseController(c.w).Hijack(); err == nil {
+			conn.Close()
+			return true
 		}
 		panic(http.ErrAbortHandler)
 	case f.Status == http.StatusTooManyRequests:

@@ -29,6 +29,13 @@ var pathRegexps = func() map[string]*regexp.Regexp {
 // matches the pattern but is still malformed gives malformed, the LookupError
 // or WriteError malformed_path union value for the route's error.
 func (c *call) pathArg(field, value, alias string) (p parsedPath, malformed map[string]any, err error) {
+	switch {
+	case value == "/":
+		// Dropbox answers "/" with a 400 of its own, whatever the route.
+		return p, nil, c.badArg(`%s: Specify the root folder as an empty string rather than as "/".`, field)
+	case value == "" && !pathRegexps[alias].MatchString(value):
+		return p, nil, c.badArg("%s: The root folder is unsupported.", field)
+	}
 	if !pathRegexps[alias].MatchString(value) {
 		return p, nil, c.badArg("%s: '%s' did not match pattern '%s'", field, value, pathPatterns[alias])
 	}

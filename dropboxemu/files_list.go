@@ -23,9 +23,11 @@ type listCursor struct {
 	Account   string `json:"a"`
 	NS        string `json:"n"`
 	Root      string `json:"p"` // path_lower of the listed folder in NS, "" for its root
+	RootShown string `json:"q,omitempty"` // path_display of the listed folder
 	Recursive bool   `json:"r,omitempty"`
 	Deleted   bool   `json:"d,omitempty"` // include_deleted
 	NoNonDL   bool   `json:"x,omitempty"` // include_non_downloadable_files = false
+	Explicit  bool   `json:"e,omitempty"` // include_has_explicit_shared_members
 	Limit     int    `json:"l,omitempty"`
 	Seq       uint64 `json:"s"` // every change up to Seq has been reported
 	// Phase of an initial listing that has not finished: 1 walking the live
@@ -88,6 +90,10 @@ func (s *Server) newListCursor(c *call, arg *listFolderArg) (*listCursor, error)
 	if len(arg.SharedLink) > 0 && string(arg.SharedLink) != "null" {
 		return nil, routeError(uv("path", u("not_found")))
 	}
+	if c.acct == nil {
+		// App authentication (the route allows it) lists shared links only.
+		return nil, c.badArg("shared_link: required when the call uses app authentication")
+	}
 	p, malformed, err := c.pathArg("path", arg.Path, "PathROrId")
 	if err != nil {
 		return nil, err
@@ -105,8 +111,8 @@ func (s *Server) newListCursor(c *call, arg *listFolderArg) (*listCursor, error)
 	if t.entry != nil && !t.entry.Folder {
 		return nil, routeError(uv("path", lookupNotFolder))
 	}
-	cur := &listCursor{V: 1, Account: c.acct.ID, NS: t.ns.ID, Root: t.lower, Recursive: arg.Recursive,
-		Deleted: arg.IncludeDeleted, Seq: t.ns.NextSeq - 1, Phase: 1}
+	cur := &listCursor{V: 1, Account: c.acct.ID, NS: t.ns.ID, Root: t.lower, RootShown: t.display, Recursive: arg.Recursive,
+		Deleted: arg.IncludeDeleted, Explicit: arg.IncludeHasExplicitSharedMembers, Seq: t.ns.NextSeq - 1, Phase: 1}
 	if arg.IncludeNonDownloadableFiles != nil && !*arg.IncludeNonDownloadableFiles {
 		cur.NoNonDL = true
 	}
@@ -193,13 +199,13 @@ func (s *Server) listPage(cur *listCursor) *listFolderResult {
 		done := true
 		if next.After == "" && next.Recursive && next.Root != "" {
 			if e := ns.byPath[next.Root]; e != nil {
-				res.Entries = append(res.Entries, metadata(e))
+				res.Entries = append(res.Entries, listEntry(cur, e))
 				next.After = next.Root
 			}
 		}
-		after := relComponents(next.Root, next.After)
-		if next.After == next.Root {
-			after = nil
+		var after []string
+		if next.After != "" && next.After != next.Root {
+			after = relComponents(next.Root, next.After)
 		}
 		if len(res.Entries) < limit {
 			done = ns.walk(next.Root, next.Recursive, after, func(e *Entry) bool {
@@ -210,7 +216,7 @@ func (s *Server) listPage(cur *listCursor) *listFolderResult {
 					next.After = e.PathLower
 					return true
 				}
-				res.Entries = append(res.Entries, metadata(e))
+				res.Entries = append(res.Entries, listEntry(cur, e))
 				next.After = e.PathLower
 				return true
 			})
@@ -286,14 +292,27 @@ func changeVisible(cur *listCursor, ch *Change) bool {
 	return true
 }
 
+// listEntry renders a live entry of a listing.
+func listEntry(cur *listCursor, e *Entry) any {
+	m := metadata(e)
+	if fm, ok := m.(*fileMetadata); ok && cur.Explicit {
+		f := false // the emulator has no explicit members on files
+		fm.HasExplicitSharedMembers = &f
+	}
+	return m
+}
+
 func changeEntry(cur *listCursor, ch *Change) any {
 	if ch.Entry != nil {
-		return metadata(ch.Entry)
+		return listEntry(cur, ch.Entry)
 	}
 	if cur.Root != "" && isWithin(cur.Root, ch.PathLower) && ch.PathLower != cur.Root {
 		// An ancestor of the listed folder went away: so did the folder.
-		ns := cur.Root
-		return deletedMeta(ns, ch.PathDisplay+cur.Root[len(ch.PathLower):])
+		shown := cur.RootShown
+		if shown == "" {
+			shown = ch.PathDisplay + cur.Root[len(ch.PathLower):]
+		}
+		return deletedMeta(cur.Root, shown)
 	}
 	return deletedMeta(ch.PathLower, ch.PathDisplay)
 }
@@ -413,9 +432,9 @@ func (s *Server) getMetadata(c *call) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if p.Kind == pathRev {
-		e := s.revs[p.Ref]
-		if e == nil || s.findByID(c.acct, e.ID) == nil && !s.canSee(c.acct, s.namespaces[e.NS]) {
-			return nil, routeError(uv("path", lookupNotFound))
+		e, lerr := s.readFile(c.acct, p)
+		if lerr != nil {
+			return nil, routeError(uv("path", lerr))
 		}
 		return fileMeta(e), nil
 	}

@@ -1,7 +1,9 @@
 package dropboxemu
 
 import (
+	"mime"
 	"net/http"
+	"path"
 	"strconv"
 	"time"
 )
@@ -133,8 +135,9 @@ func (s *Server) serveTempLink(w http.ResponseWriter, r *http.Request) {
 	}
 	e := l.File
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+pathEscape(e.Name()))
-	w.Header().Set("ETag", strconv.Quote(e.Rev))
-	d := &download{Content: e.Content, Size: e.Size, ETag: strconv.Quote(e.Rev)}
+	// Dropbox serves the link with the file's MIME type.
+	ct := mime.TypeByExtension(path.Ext(e.Name()))
+	d := &download{Content: e.Content, Size: e.Size, ETag: strconv.Quote(e.Rev), ContentType: ct}
 	c := &call{s: s, w: w, r: r, ctx: r.Context(), route: "temporary_link"}
 	s.writeBody(c, d)
 }
@@ -158,6 +161,18 @@ func (s *Server) serveTempUpload(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "This upload link has expired, was used already, or does not exist.", http.StatusGone)
 		return
 	}
+	switch ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct {
+	case "application/octet-stream", "text/plain":
+	default:
+		http.Error(w, `Bad "Content-Type" header: expecting "application/octet-stream".`, http.StatusBadRequest)
+		return
+	}
+	release, lerr := s.limits.beginWrite(acct.RootNS)
+	if lerr != nil {
+		writeError(w, lerr)
+		return
+	}
+	defer release()
 	c := &call{s: s, w: w, r: r, ctx: r.Context(), route: "files/upload", spec: specRoutes["files/upload"], acct: acct}
 	data, h, err := s.readUploadBody(c, u("payload_too_large"))
 	if err != nil {
@@ -179,7 +194,7 @@ func (s *Server) serveTempUpload(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	if l.Used {
 		s.dropContent(fc)
-		http.Error(w, "This upload link was used already.", http.StatusGone)
+		http.Error(w, "Temporary upload link has been recently consumed.", http.StatusGone)
 		return
 	}
 	var t tx
@@ -188,6 +203,9 @@ func (s *Server) serveTempUpload(w http.ResponseWriter, r *http.Request) {
 		s.dropContent(fc)
 		writeJSON(w, http.StatusConflict, map[string]any{"error_summary": (&apiError{Body: wf.reason}).summary(), "error": wf.reason})
 		return
+	}
+	if len(fc.Segments) > 0 && (len(e.Content) == 0 || e.Content[0].Blob != fc.Segments[0].Blob) {
+		s.dropContent(fc) // the same content was already there
 	}
 	l.Used = true
 	t.put(tblTempLink, l.ID, l)

@@ -99,9 +99,11 @@ func (s *Server) upload(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if arg.ContentHash != nil && len(*arg.ContentHash) != 64 {
-		return nil, c.badArg("content_hash: '%s' must be 64 characters long", *arg.ContentHash)
+	if err := c.contentHashArg("content_hash", arg.ContentHash); err != nil {
+		return nil, err
 	}
+	// The namespace lock is held while the body streams in, as on Dropbox,
+	// where a slow upload keeps others waiting.
 	release, lerr := s.limits.beginWrite(c.acct.RootNS)
 	if lerr != nil {
 		return nil, lerr
@@ -110,9 +112,6 @@ func (s *Server) upload(c *call) (any, error) {
 	data, h, err := s.readUploadBody(c, u("payload_too_large"))
 	if err != nil {
 		return nil, err
-	}
-	if malformed != nil {
-		return nil, routeError(uploadWriteFailed(malformed, ""))
 	}
 	hash := h.Hex()
 	if arg.ContentHash != nil && *arg.ContentHash != hash {
@@ -125,10 +124,18 @@ func (s *Server) upload(c *call) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var t tx
-	e, wf := s.putFile(&t, c.acct, p, fc, mode, arg.Autorename, arg.StrictConflict, cm)
+	var e *Entry
+	wf := &writeFailure{malformed}
+	if malformed == nil {
+		e, wf = s.putFile(&t, c.acct, p, fc, mode, arg.Autorename, arg.StrictConflict, cm)
+	}
 	if wf != nil {
-		s.dropContent(fc)
-		return nil, routeError(uploadWriteFailed(wf.reason, ""))
+		id, err := s.sessionOfUpload(c.acct, data, fc)
+		if err != nil {
+			s.dropContent(fc)
+			return nil, err
+		}
+		return nil, routeError(uploadWriteFailed(wf.reason, id))
 	}
 	if e.ContentHash == hash && (len(e.Content) == 0 || len(fc.Segments) == 0 || e.Content[0].Blob != fc.Segments[0].Blob) {
 		s.dropContent(fc) // the same content was already there
@@ -137,6 +144,14 @@ func (s *Server) upload(c *call) (any, error) {
 		return nil, err
 	}
 	return fileMetaNoTag(e), nil
+}
+
+// contentHashArg checks an optional Sha256HexHash argument: 64 characters.
+func (c *call) contentHashArg(field string, h *string) error {
+	if h != nil && len(*h) != 64 {
+		return c.badArg("%s: '%s' must be 64 characters long", field, *h)
+	}
+	return nil
 }
 
 // uploadWriteFailed is UploadError.path: UploadWriteFailed{reason, upload_session_id}.

@@ -22,7 +22,7 @@ func init() {
 // Limits of upload sessions.
 const (
 	sessionLifetime = 7 * 24 * time.Hour
-	maxSessionSize  = 350 << 30 // 350 GiB
+	maxSessionSize  = 1<<41 - 1<<22 // the largest file: 2^41 - 2^22 bytes
 )
 
 // uploadSession is an open upload session.
@@ -90,6 +90,9 @@ func (s *Server) uploadSessionStart(c *call) (any, error) {
 	}
 	concurrent, err := c.sessionType(arg.SessionType)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.contentHashArg("content_hash", arg.ContentHash); err != nil {
 		return nil, err
 	}
 	if concurrent && arg.Close {
@@ -199,6 +202,7 @@ func checkAppend(us *uploadSession, offset, n int64, close bool) map[string]any 
 		}
 		return nil
 	}
+	// Concurrent: parts on 4 MiB boundaries, whole blocks except the closing one.
 	if offset%blockSize != 0 {
 		return u("concurrent_session_invalid_offset")
 	}
@@ -214,9 +218,6 @@ func checkAppend(us *uploadSession, offset, n int64, close bool) map[string]any 
 		}
 		if close && p.Offset > offset {
 			return u("concurrent_session_invalid_offset") // data beyond the end
-		}
-		if p.Last && offset > p.Offset {
-			return u("closed")
 		}
 	}
 	return nil
@@ -260,6 +261,9 @@ func (s *Server) uploadSessionAppendV2(c *call) (any, error) {
 		ContentHash *string       `json:"content_hash,omitempty"`
 	}
 	if err := c.decode(&arg, "cursor"); err != nil {
+		return nil, err
+	}
+	if err := c.contentHashArg("content_hash", arg.ContentHash); err != nil {
 		return nil, err
 	}
 	return s.appendOne(c, arg.Cursor, arg.Close, arg.ContentHash)
@@ -326,6 +330,9 @@ func (s *Server) uploadSessionAppendBatch(c *call) (any, error) {
 	if len(arg.Entries) > 1000 {
 		return nil, c.badArg("entries: has more than 1000 items")
 	}
+	if err := c.contentHashArg("content_hash", arg.ContentHash); err != nil {
+		return nil, err
+	}
 	data, h, err := s.readUploadBody(c, u("payload_too_large"))
 	if err != nil {
 		return nil, err
@@ -335,6 +342,9 @@ func (s *Server) uploadSessionAppendBatch(c *call) (any, error) {
 	}
 	var total uint64
 	for _, e := range arg.Entries {
+		if e.Length > uint64(len(data))-total {
+			return nil, routeError(u("length_mismatch")) // also stops a wrapping sum
+		}
 		total += e.Length
 	}
 	if total != uint64(len(data)) {
@@ -354,9 +364,6 @@ func (s *Server) uploadSessionAppendBatch(c *call) (any, error) {
 		if lerr := checkAppend(us, int64(e.Cursor.Offset), part.Size, e.Close); lerr != nil {
 			s.mu.Unlock()
 			s.dropParts(part)
-			if lerr[".tag"] == "not_closed" || lerr[".tag"] == "payload_too_large" {
-				lerr = u("not_found")
-			}
 			results[i] = uv("failure", lerr)
 			continue
 		}
@@ -425,8 +432,10 @@ func (s *Server) sessionContent(us *uploadSession) (fileContent, map[string]any,
 }
 
 // finishOne commits one session. It returns the stored entry or an
-// UploadSessionFinishError value. The caller holds s.mu and commits t;
-// data is the final bytes sent with a sequential finish (already stored as part).
+// UploadSessionFinishError value. part holds the bytes sent with a finish
+// (already stored), nil for finish_batch; hash, when not empty, is the
+// content hash the whole file must have (finish_batch entries, whose calls
+// carry no bytes). The caller holds s.mu and commits t.
 func (s *Server) finishOne(t *tx, c *call, arg *finishArg, part *sessionPart, hash string) (*Entry, map[string]any, error) {
 	p, malformed, err := c.pathArg("commit.path", arg.Commit.Path, "WritePathOrId")
 	if err != nil {
@@ -497,30 +506,36 @@ func (s *Server) uploadSessionFinish(c *call) (any, error) {
 	if _, _, err := c.parseCommit(&arg.Commit); err != nil {
 		return nil, err
 	}
+	if err := c.contentHashArg("content_hash", arg.ContentHash); err != nil {
+		return nil, err
+	}
 	release, lerr := s.limits.beginWrite(c.acct.RootNS)
 	if lerr != nil {
 		return nil, lerr
 	}
 	defer release()
-	data, _, err := s.readUploadBody(c, u("payload_too_large"))
+	data, h, err := s.readUploadBody(c, u("payload_too_large"))
 	if err != nil {
 		return nil, err
+	}
+	// content_hash covers the bytes of this call, not the whole file.
+	if arg.ContentHash != nil && *arg.ContentHash != h.Hex() {
+		return nil, routeError(u("content_hash_mismatch"))
 	}
 	part, err := s.partOf(data, int64(arg.Cursor.Offset))
 	if err != nil {
 		return nil, err
 	}
-	hash := ""
-	if arg.ContentHash != nil {
-		hash = *arg.ContentHash
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var t tx
-	e, ferr, err := s.finishOne(&t, c, &arg, &part, hash)
-	if err != nil || ferr != nil {
+	e, ferr, err := s.finishOne(&t, c, &arg, &part, "")
+	if err != nil {
 		s.dropParts(part)
-		if err != nil {
+		return nil, err
+	}
+	if ferr != nil {
+		if err := s.keepFinishData(c, &arg, part, ferr); err != nil {
 			return nil, err
 		}
 		return nil, routeError(ferr)
@@ -529,6 +544,49 @@ func (s *Server) uploadSessionFinish(c *call) (any, error) {
 		return nil, err
 	}
 	return fileMetaNoTag(e), nil
+}
+
+// keepFinishData handles the bytes sent with a finish that failed with ferr.
+// When the file could not be written (UploadSessionFinishError.path) they
+// stay appended to the session, as Dropbox says: the caller retries with an
+// empty body at the new offset. Otherwise they are dropped. The caller holds s.mu.
+func (s *Server) keepFinishData(c *call, arg *finishArg, part sessionPart, ferr map[string]any) error {
+	us := s.session(c, arg.Cursor.SessionID)
+	if ferr[".tag"] != "path" || part.Size == 0 || us == nil || us.Concurrent || us.Size != part.Offset {
+		s.dropParts(part)
+		return nil
+	}
+	var t tx
+	addPart(&t, us, part, false)
+	if err := s.commit(&t); err != nil {
+		s.dropParts(part)
+		return err
+	}
+	return nil
+}
+
+// sessionOfUpload keeps the bytes of a files/upload that could not be
+// written in a closed upload session and returns its id, which Dropbox
+// reports in UploadWriteFailed.upload_session_id so that the commit can be
+// retried with upload_session/finish. fc holds data, already stored. The
+// caller holds s.mu.
+func (s *Server) sessionOfUpload(acct *Account, data []byte, fc fileContent) (string, error) {
+	us := &uploadSession{ID: newSessionID(), AccountID: acct.ID, Closed: true, Size: fc.Size,
+		Expires: s.clock.Now().Add(sessionLifetime)}
+	if len(fc.Segments) > 0 {
+		p := sessionPart{Size: fc.Size, Blob: fc.Segments[0].Blob}
+		for _, d := range blockDigests(data) {
+			p.Digests = append(p.Digests, hex.EncodeToString(d[:]))
+		}
+		us.Parts = []sessionPart{p}
+	}
+	var t tx
+	s.sessions[us.ID] = us
+	t.put(tblSession, us.ID, us)
+	if err := s.commit(&t); err != nil {
+		return "", err
+	}
+	return us.ID, nil
 }
 
 // finishBatch commits every entry in order and returns the
@@ -575,6 +633,9 @@ func (s *Server) decodeFinishBatch(c *call) ([]finishArg, error) {
 			return nil, err
 		}
 		if _, _, err := c.parseCommit(&arg.Entries[i].Commit); err != nil {
+			return nil, err
+		}
+		if err := c.contentHashArg("entries.content_hash", arg.Entries[i].ContentHash); err != nil {
 			return nil, err
 		}
 	}

@@ -109,25 +109,16 @@ func (s *Server) putFile(t *tx, acct *Account, p parsedPath, content fileContent
 	case existing != nil && existing.Folder:
 		conflict = "folder"
 	case existing != nil:
-		same := existing.ContentHash == content.Hash
+		// Identical content is never a conflict and writes nothing, unless
+		// strict_conflict asks for the mode's rule to apply regardless.
+		if existing.ContentHash == content.Hash && !strict {
+			return existing, nil
+		}
 		switch mode.name {
 		case "add":
-			if same {
-				return existing, nil
-			}
 			conflict = "file"
-		case "overwrite":
-			if same {
-				return existing, nil
-			}
 		case "update":
-			switch {
-			case existing.Rev == mode.rev && same:
-				return existing, nil
-			case existing.Rev == mode.rev:
-			case same && !strict:
-				return existing, nil
-			default:
+			if existing.Rev != mode.rev {
 				conflict = "file"
 			}
 		}

@@ -37,10 +37,17 @@ func (l *limiter) allowToken(tok string, now time.Time) *apiError {
 		l.tokens[tok] = lim
 	}
 	l.mu.Unlock()
+	// As on Dropbox, a refused call still counts against the limit: it
+	// keeps its reservation, so hammering pushes the next free slot further
+	// out. Retry-After names the time when one more token will be there, so
+	// a client that waits as told gets through.
 	r := lim.ReserveN(now, 1)
+	if !r.OK() {
+		return rateLimited("too_many_requests", 1)
+	}
 	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return rateLimited("too_many_requests", int(math.Ceil(d.Seconds())))
+		wait := d + time.Duration(float64(time.Second)/l.rps)
+		return rateLimited("too_many_requests", max(1, int(math.Ceil(wait.Seconds()))))
 	}
 	return nil
 }

@@ -267,7 +267,17 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	clientID, secret := f.Get("client_id"), f.Get("client_secret")
 	if u, p, ok := r.BasicAuth(); ok {
+		// RFC 6749 2.3.1: Basic credentials are form-urlencoded first.
+		u, p = formUnescape(u), formUnescape(p)
+		if (clientID != "" && clientID != u) || (secret != "" && secret != p) {
+			oauthError(w, "invalid_request", "Client credentials were given both in the Authorization header and in the body, and they differ.")
+			return
+		}
 		clientID, secret = u, p
+	}
+	if clientID == "" {
+		oauthError(w, "invalid_request", "No client_id given: send it in the body or with HTTP Basic authentication.")
+		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -284,6 +294,10 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	now := s.clock.Now()
 	switch f.Get("grant_type") {
 	case "authorization_code":
+		if f.Get("code") == "" {
+			oauthError(w, "invalid_request", "No auth code provided: the code parameter is required.")
+			return
+		}
 		code := s.codes[f.Get("code")]
 		if code == nil || code.AppKey != app.Key || !now.Before(code.ExpiresAt) {
 			oauthError(w, "invalid_grant", "code doesn't exist or has expired")
@@ -312,39 +326,50 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 			oauthError(w, "invalid_client", "client_secret is required without PKCE")
 			return
 		}
-		var t tx
-		delete(s.codes, code.Code)
-		t.del(tblCode, code.Code)
 		acct := s.accounts[code.AccountID]
 		if acct == nil {
 			oauthError(w, "invalid_grant", "the account of this code no longer exists")
 			return
 		}
+		var t tx
+		t.del(tblCode, code.Code) // single use, even if what follows fails
 		access := &Token{Token: newAccessToken(), Kind: "access", AccountID: acct.ID, AppKey: app.Key,
 			Scopes: code.Scopes, ExpiresAt: now.Add(s.opts.TokenLifetime)}
 		resp := map[string]any{"access_token": access.Token, "token_type": "bearer",
 			"expires_in": int(s.opts.TokenLifetime.Seconds()), "scope": strings.Join(code.Scopes, " "),
 			"uid": strconv.FormatUint(acct.UID, 10), "account_id": acct.ID}
+		var refresh *Token
 		if code.Offline {
-			refresh := &Token{Token: newRefreshToken(), Kind: "refresh", AccountID: acct.ID, AppKey: app.Key, Scopes: code.Scopes}
+			refresh = &Token{Token: newRefreshToken(), Kind: "refresh", AccountID: acct.ID, AppKey: app.Key, Scopes: code.Scopes}
 			refresh.Public = code.Challenge != "" // a PKCE client refreshes without its secret
 			access.RefreshToken = refresh.Token
 			t.put(tblToken, refresh.Token, refresh)
-			s.tokens[refresh.Token] = refresh
 			resp["refresh_token"] = refresh.Token
 		}
 		t.put(tblToken, access.Token, access)
-		s.tokens[access.Token] = access
-		if s.grant(app.Key, acct.ID) {
+		newGrant := !s.grants[app.Key][acct.ID]
+		if newGrant {
 			t.put(tblGrant, app.Key+"\x00"+acct.ID, true)
 		}
 		if err := s.commit(&t); err != nil {
 			oauthError(w, "server_error", "could not store the token")
 			return
 		}
+		delete(s.codes, code.Code)
+		s.tokens[access.Token] = access
+		if refresh != nil {
+			s.tokens[refresh.Token] = refresh
+		}
+		if newGrant {
+			s.grant(app.Key, acct.ID)
+		}
 		w.Header().Set("Cache-Control", "no-store")
 		writeJSON(w, http.StatusOK, resp)
 	case "refresh_token":
+		if f.Get("refresh_token") == "" {
+			oauthError(w, "invalid_request", "No refresh token provided: the refresh_token parameter is required.")
+			return
+		}
 		rt := s.tokens[f.Get("refresh_token")]
 		if rt == nil || rt.Kind != "refresh" || rt.AppKey != app.Key {
 			oauthError(w, "invalid_grant", "refresh token is invalid or revoked")
@@ -355,32 +380,49 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		scopes := rt.Scopes
-		if sc := strings.Fields(f.Get("scope")); len(sc) > 0 {
+		sc := strings.Fields(f.Get("scope"))
+		if len(sc) > 0 {
 			for _, x := range sc {
 				if !slices.Contains(rt.Scopes, x) {
 					oauthError(w, "invalid_scope", "scope "+strconv.Quote(x)+" was not granted to this refresh token")
 					return
 				}
 			}
-			scopes = sc
+			slices.Sort(sc)
+			scopes = slices.Compact(sc)
 		}
 		access := &Token{Token: newAccessToken(), Kind: "access", AccountID: rt.AccountID, TeamID: rt.TeamID,
 			AppKey: app.Key, Scopes: scopes, ExpiresAt: now.Add(s.opts.TokenLifetime), RefreshToken: rt.Token}
 		var t tx
 		t.put(tblToken, access.Token, access)
-		s.tokens[access.Token] = access
 		if err := s.commit(&t); err != nil {
 			oauthError(w, "server_error", "could not store the token")
 			return
 		}
+		s.tokens[access.Token] = access
+		// Refresh tokens are not rotated: the answer carries none. A narrowed
+		// scope is echoed so the client knows what the new token may do.
+		resp := map[string]any{"access_token": access.Token, "token_type": "bearer",
+			"expires_in": int(s.opts.TokenLifetime.Seconds())}
+		if len(sc) > 0 {
+			resp["scope"] = strings.Join(scopes, " ")
+		}
 		w.Header().Set("Cache-Control", "no-store")
-		writeJSON(w, http.StatusOK, map[string]any{"access_token": access.Token, "token_type": "bearer",
-			"expires_in": int(s.opts.TokenLifetime.Seconds())})
+		writeJSON(w, http.StatusOK, resp)
 	case "":
 		oauthError(w, "invalid_request", "grant_type is required")
 	default:
 		oauthError(w, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
 	}
+}
+
+// formUnescape undoes the form-urlencoding of an HTTP Basic credential;
+// a value that is not validly encoded is taken as it is.
+func formUnescape(v string) string {
+	if u, err := url.QueryUnescape(v); err == nil {
+		return u
+	}
+	return v
 }
 
 // revokeToken removes tok, and when it came from a refresh token that refresh

@@ -24,14 +24,10 @@ type parsedPath struct {
 	Rest string // display form below Ref, "" or "/x/y"
 }
 
-var (
-	// The patterns of files.stone: Path, ReadPath, WritePath, PathROrId.
-	reReadPath  = regexp.MustCompile(`^((/(.|[\r\n])*)?|id:.*|(ns:[0-9]+(/.*)?))$`)
-	reWritePath = regexp.MustCompile(`^((/(.|[\r\n])*)|(ns:[0-9]+(/.*)?)|(id:.*))$`)
-	reRev       = regexp.MustCompile(`^[0-9a-f]+$`)
-)
+// reRev is the character set of a Rev (files.stone: at least 9 of them).
+var reRev = regexp.MustCompile(`^[0-9a-f]+$`)
 
-// errMalformedPath is the plain reason a path is malformed, for
+// pathError is the plain reason a path is malformed, for
 // LookupError.malformed_path / WriteError.malformed_path.
 type pathError struct{ reason string }
 
@@ -50,11 +46,12 @@ func parsePath(p string, write bool) (parsedPath, error) {
 		}
 		return parsedPath{Kind: pathRoot}, nil
 	case strings.HasPrefix(p, "id:"):
-		ref, rest, _ := strings.Cut(p, "/")
+		ref, rest, slash := strings.Cut(p, "/")
 		if len(ref) <= len("id:") {
 			return parsedPath{}, &pathError{"empty id"}
 		}
-		if rest != "" {
+		if slash {
+			// "id:abc/" keeps its trailing slash, which checkComponents refuses.
 			rest = "/" + rest
 		}
 		if err := checkComponents(rest); err != nil {
@@ -62,11 +59,11 @@ func parsePath(p string, write bool) (parsedPath, error) {
 		}
 		return parsedPath{Kind: pathID, Ref: ref, Rest: rest}, nil
 	case strings.HasPrefix(p, "ns:"):
-		ref, rest, _ := strings.Cut(p[3:], "/")
+		ref, rest, slash := strings.Cut(p[3:], "/")
 		if ref == "" || strings.Trim(ref, "0123456789") != "" {
 			return parsedPath{}, &pathError{"bad namespace id"}
 		}
-		if rest != "" {
+		if slash {
 			rest = "/" + rest
 		}
 		if err := checkComponents(rest); err != nil {

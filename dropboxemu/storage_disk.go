@@ -26,10 +26,18 @@ type DiskBackend struct {
 	dir  string
 	lock *os.File
 
-	mu      sync.Mutex // guards journal and loaded
+	mu      sync.Mutex // guards journal, size, broken and loaded
 	journal *os.File
-	loaded  map[string]map[string][]byte // rows read at open, released by Load
+	size    int64 // journal length after the last acknowledged batch
+	broken  error // set when a failed write could not be undone
+	// loaded holds the rows read at open plus every batch committed since,
+	// until the first Load hands them over.
+	loaded map[string]map[string][]byte
 }
+
+// maxBatch is the largest batch the journal reader accepts; Commit refuses
+// bigger ones rather than acknowledge a batch that open would discard.
+const maxBatch = 1 << 30
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
@@ -126,6 +134,12 @@ func (d *DiskBackend) open() error {
 	if err != nil {
 		return fmt.Errorf("dropboxemu: open journal: %w", err)
 	}
+	st, err := d.journal.Stat()
+	if err != nil {
+		d.journal.Close()
+		return fmt.Errorf("dropboxemu: open journal: %w", err)
+	}
+	d.size = st.Size()
 	d.loaded = rows
 	// Leftovers of blob writes that never completed.
 	entries, _ := os.ReadDir(filepath.Join(d.dir, "tmp"))
@@ -189,7 +203,7 @@ func readJournal(r io.Reader, fn func([]Op)) error {
 			return err
 		}
 		n := binary.LittleEndian.Uint32(hdr[0:4])
-		if n > 1<<30 {
+		if n > maxBatch {
 			return nil
 		}
 		payload := make([]byte, n)
@@ -245,9 +259,9 @@ func decodeBatch(p []byte) ([]Op, bool) {
 	return ops, true
 }
 
-// Load implements Backend. The rows read at open are handed over once and
-// then released; later calls see the same rows plus what was committed since
-// only when the emulator itself tracks them, which it does.
+// Load implements Backend. The first call hands over the rows kept since
+// open (kept current by Commit) and releases them; a later call, which the
+// emulator makes only to recover from a failed commit, reads the journal again.
 func (d *DiskBackend) Load(fn func(table, key string, value []byte) error) error {
 	d.mu.Lock()
 	rows := d.loaded
@@ -278,22 +292,40 @@ func (d *DiskBackend) Load(fn func(table, key string, value []byte) error) error
 	return nil
 }
 
-// Commit implements Backend.
+// Commit implements Backend. A batch whose write or sync fails is cut off
+// the journal again, so that it cannot hide the batches acknowledged after
+// it; if even that fails, every later Commit fails too.
 func (d *DiskBackend) Commit(ops []Op) error {
 	if len(ops) == 0 {
 		return nil
 	}
 	b := encodeBatch(ops)
+	if len(b)-8 > maxBatch {
+		return fmt.Errorf("dropboxemu: batch of %d bytes is too large", len(b)-8)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.journal == nil {
 		return errors.New("dropboxemu: disk backend is closed")
 	}
-	if _, err := d.journal.Write(b); err != nil {
-		return fmt.Errorf("dropboxemu: write journal: %w", err)
+	if d.broken != nil {
+		return fmt.Errorf("dropboxemu: journal unusable after an earlier failure: %w", d.broken)
 	}
-	if err := d.journal.Sync(); err != nil {
-		return fmt.Errorf("dropboxemu: sync journal: %w", err)
+	_, err := d.journal.Write(b)
+	if err != nil {
+		err = fmt.Errorf("dropboxemu: write journal: %w", err)
+	} else if err = d.journal.Sync(); err != nil {
+		err = fmt.Errorf("dropboxemu: sync journal: %w", err)
+	}
+	if err != nil {
+		if terr := d.journal.Truncate(d.size); terr != nil {
+			d.broken = err
+		}
+		return err
+	}
+	d.size += int64(len(b))
+	if d.loaded != nil {
+		applyOps(d.loaded, ops)
 	}
 	return nil
 }
@@ -305,41 +337,57 @@ func (d *DiskBackend) blobPath(id string) (string, error) {
 	return filepath.Join(d.dir, "blobs", id[:2], id), nil
 }
 
-// PutBlob implements Backend.
+// PutBlob implements Backend. The blob is written under tmp/ and linked
+// into place, which fails when the id exists, so that two writers of one id
+// cannot both succeed.
 func (d *DiskBackend) PutBlob(id string, data []byte) error {
 	p, err := d.blobPath(id)
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(p); err == nil {
+	if _, err := os.Lstat(p); err == nil {
 		return fmt.Errorf("dropboxemu: blob %s exists", id)
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	if err := d.blobDir(filepath.Dir(p)); err != nil {
 		return fmt.Errorf("dropboxemu: store blob: %w", err)
 	}
-	tmp := filepath.Join(d.dir, "tmp", id)
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	tmp, err := os.CreateTemp(filepath.Join(d.dir, "tmp"), id+"-*")
 	if err != nil {
 		return fmt.Errorf("dropboxemu: store blob: %w", err)
 	}
-	_, err = f.Write(data)
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
 	if err == nil {
-		err = f.Sync()
+		err = tmp.Sync()
 	}
-	if cerr := f.Close(); err == nil {
+	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(tmp, p)
-	}
-	if err == nil {
-		err = syncDir(filepath.Dir(p))
-	}
 	if err != nil {
-		os.Remove(tmp)
+		return fmt.Errorf("dropboxemu: store blob: %w", err)
+	}
+	if err := os.Link(tmp.Name(), p); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("dropboxemu: blob %s exists", id)
+		}
+		return fmt.Errorf("dropboxemu: store blob: %w", err)
+	}
+	if err := syncDir(filepath.Dir(p)); err != nil {
 		return fmt.Errorf("dropboxemu: store blob: %w", err)
 	}
 	return nil
+}
+
+// blobDir makes sure the fan-out folder dir exists, and that its own entry
+// in blobs/ is durable before a blob is linked into it.
+func (d *DiskBackend) blobDir(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return syncDir(filepath.Dir(dir))
 }
 
 // OpenBlob implements Backend.

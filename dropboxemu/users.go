@@ -1,7 +1,9 @@
 package dropboxemu
 
 import (
+	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 func init() {
@@ -34,12 +36,23 @@ func (s *Server) getCurrentAccount(c *call) (any, error) {
 		"account_id": a.ID, "name": nameOf(a), "email": a.Email, "email_verified": true, "disabled": a.Disabled,
 		"locale": a.Locale, "referral_link": "https://db.tt/emulator", "is_paired": false,
 		"account_type": u(a.AccountType),
-		"root_info": map[string]any{".tag": "user", "root_namespace_id": a.RootNS, "home_namespace_id": a.HomeNS},
+		"root_info":    rootInfo(a),
 	}
 	if a.Country != "" {
 		res["country"] = a.Country
 	}
 	return res, nil
+}
+
+// rootInfo renders the RootInfo of a: UserRootInfo when the account's root is
+// its home, TeamRootInfo (with the home folder's path under the team root)
+// when it lives in a team space.
+func rootInfo(a *Account) map[string]any {
+	if a.RootNS == a.HomeNS {
+		return map[string]any{".tag": "user", "root_namespace_id": a.RootNS, "home_namespace_id": a.HomeNS}
+	}
+	return map[string]any{".tag": "team", "root_namespace_id": a.RootNS, "home_namespace_id": a.HomeNS,
+		"home_path": "/" + a.DisplayName}
 }
 
 func (s *Server) getSpaceUsage(c *call) (any, error) {
@@ -49,10 +62,11 @@ func (s *Server) getSpaceUsage(c *call) (any, error) {
 		"allocation": uf("individual", map[string]any{"allocated": c.acct.Quota})}, nil
 }
 
-// basicAccount renders a as BasicAccount seen by viewer.
+// basicAccount renders a as BasicAccount seen by viewer. The spec makes
+// is_teammate true for the viewer's own account.
 func basicAccount(a, viewer *Account) map[string]any {
 	m := map[string]any{"account_id": a.ID, "name": nameOf(a), "email": a.Email, "email_verified": true,
-		"disabled": a.Disabled, "is_teammate": viewer.TeamID != "" && a.TeamID == viewer.TeamID}
+		"disabled": a.Disabled, "is_teammate": a.ID == viewer.ID || (viewer.TeamID != "" && a.TeamID == viewer.TeamID)}
 	if m["is_teammate"] == true && a.TeamMemberID != "" {
 		m["team_member_id"] = a.TeamMemberID
 	}
@@ -66,8 +80,8 @@ func (s *Server) getAccount(c *call) (any, error) {
 	if err := c.decode(&arg, "account_id"); err != nil {
 		return nil, err
 	}
-	if len(arg.AccountID) < 40 || len(arg.AccountID) > 40 {
-		return nil, c.badArg("account_id: '%s' must be 40 characters long", arg.AccountID)
+	if msg := accountIDProblem(arg.AccountID); msg != "" {
+		return nil, c.badArg("account_id: %s", msg)
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -86,14 +100,14 @@ func (s *Server) getAccountBatch(c *call) (any, error) {
 		return nil, err
 	}
 	if len(arg.AccountIDs) == 0 {
-		return nil, c.badArg("account_ids: must have at least 1 item")
+		return nil, c.badArg("account_ids: [] has fewer than 1 items")
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]any, 0, len(arg.AccountIDs))
 	for _, id := range arg.AccountIDs {
-		if len(id) != 40 {
-			return nil, c.badArg("account_ids: '%s' must be 40 characters long", id)
+		if msg := accountIDProblem(id); msg != "" {
+			return nil, c.badArg("account_ids: %s", msg)
 		}
 		a := s.accounts[id]
 		if a == nil {
@@ -102,6 +116,19 @@ func (s *Server) getAccountBatch(c *call) (any, error) {
 		out = append(out, basicAccount(a, c.acct))
 	}
 	return out, nil
+}
+
+// accountIDProblem checks an AccountId (String(min_length=40,
+// max_length=40)) and says what is wrong, in Stone's words.
+func accountIDProblem(id string) string {
+	n := utf8.RuneCountInString(id)
+	switch {
+	case n > 40:
+		return fmt.Sprintf("'%s' must be at most 40 characters, got %d", id, n)
+	case n < 40:
+		return fmt.Sprintf("'%s' must be at least 40 characters, got %d", id, n)
+	}
+	return ""
 }
 
 func (s *Server) featuresGetValues(c *call) (any, error) {
@@ -117,14 +144,15 @@ func (s *Server) featuresGetValues(c *call) (any, error) {
 	out := make([]any, 0, len(arg.Features))
 	for _, f := range arg.Features {
 		switch f.Name {
+		// Every *Value union has the single member "enabled" (users.stone).
 		case "paper_as_files":
 			out = append(out, uv("paper_as_files", uv("enabled", true)))
 		case "file_locking":
 			out = append(out, uv("file_locking", uv("enabled", false)))
 		case "team_shared_dropbox":
-			out = append(out, uv("team_shared_dropbox", uv("has_team_shared_dropbox", c.acct.RootNS != c.acct.HomeNS)))
+			out = append(out, uv("team_shared_dropbox", uv("enabled", c.acct.RootNS != c.acct.HomeNS)))
 		case "distinct_member_home":
-			out = append(out, uv("distinct_member_home", uv("has_distinct_member_homes", c.acct.RootNS != c.acct.HomeNS)))
+			out = append(out, uv("distinct_member_home", uv("enabled", c.acct.RootNS != c.acct.HomeNS)))
 		default:
 			return nil, c.badArg("features: unknown tag '%s'", f.Name)
 		}
@@ -141,8 +169,8 @@ func (s *Server) checkUser(c *call) (any, error) {
 	if err := c.decode(&arg); err != nil {
 		return nil, err
 	}
-	if len(arg.Query) > 500 {
-		return nil, c.badArg("query: longer than 500 characters")
+	if n := utf8.RuneCountInString(arg.Query); n > 500 {
+		return nil, c.badArg("query: '%.40s' must be at most 500 characters, got %d", arg.Query, n)
 	}
 	return map[string]string{"result": arg.Query}, nil
 }

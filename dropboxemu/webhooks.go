@@ -2,6 +2,7 @@ package dropboxemu
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -42,15 +43,43 @@ type webhookSender struct {
 	timers     map[string]*time.Timer
 	deliveries []*webhookDelivery
 	wg         sync.WaitGroup
-	// Retry schedule; tests may shorten it.
-	firstBackoff time.Duration
-	maxBackoff   time.Duration
-	giveUpAfter  time.Duration
+	retry      WebhookRetry // guarded by mu
+}
+
+// WebhookRetry is the schedule of webhook retries: the first wait after a
+// failed attempt, the longest wait (each wait doubles up to it), and how
+// long after the first attempt a notification is dropped.
+type WebhookRetry struct {
+	FirstBackoff time.Duration
+	MaxBackoff   time.Duration
+	GiveUpAfter  time.Duration
+}
+
+// defaultWebhookRetry retries for about ten minutes, as Dropbox does.
+var defaultWebhookRetry = WebhookRetry{FirstBackoff: time.Second, MaxBackoff: time.Minute, GiveUpAfter: 10 * time.Minute}
+
+// SetWebhookRetry changes the retry schedule of webhook notifications, for
+// tests that cannot wait ten minutes. Zero fields keep their current value.
+// It applies to notifications sent after the call; it is safe to call at any
+// time.
+func (s *Server) SetWebhookRetry(r WebhookRetry) {
+	w := s.webhooks
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if r.FirstBackoff > 0 {
+		w.retry.FirstBackoff = r.FirstBackoff
+	}
+	if r.MaxBackoff > 0 {
+		w.retry.MaxBackoff = r.MaxBackoff
+	}
+	if r.GiveUpAfter > 0 {
+		w.retry.GiveUpAfter = r.GiveUpAfter
+	}
 }
 
 func newWebhookSender(s *Server) *webhookSender {
 	return &webhookSender{s: s, pending: map[string]map[string]bool{}, timers: map[string]*time.Timer{},
-		firstBackoff: time.Second, maxBackoff: time.Minute, giveUpAfter: 10 * time.Minute}
+		retry: defaultWebhookRetry}
 }
 
 // namespaceChanged queues a notification for every app with a webhook that
@@ -124,8 +153,9 @@ func (w *webhookSender) flush(appKey string) {
 	w.mu.Lock()
 	d.ID = len(w.deliveries) + 1
 	w.deliveries = append(w.deliveries, d)
+	retry := w.retry
 	w.mu.Unlock()
-	w.send(d)
+	w.send(d, retry)
 }
 
 func signWebhook(secret string, body []byte) string {
@@ -135,8 +165,8 @@ func signWebhook(secret string, body []byte) string {
 }
 
 // send posts d until it is answered 200 or the retry time runs out.
-func (w *webhookSender) send(d *webhookDelivery) {
-	backoff := w.firstBackoff
+func (w *webhookSender) send(d *webhookDelivery, retry WebhookRetry) {
+	backoff := retry.FirstBackoff
 	start := time.Now()
 	for {
 		status, err := w.attempt(d)
@@ -153,7 +183,7 @@ func (w *webhookSender) send(d *webhookDelivery) {
 		}
 		ok := err == nil && status == http.StatusOK
 		d.Delivered = ok
-		if !ok && time.Since(start)+backoff > w.giveUpAfter {
+		if !ok && time.Since(start)+backoff > retry.GiveUpAfter {
 			d.GaveUp = true
 		}
 		gaveUp := d.GaveUp
@@ -168,12 +198,23 @@ func (w *webhookSender) send(d *webhookDelivery) {
 			t.Stop()
 			return
 		}
-		backoff = min(backoff*2, w.maxBackoff)
+		backoff = min(backoff*2, retry.MaxBackoff)
 	}
 }
 
 func (w *webhookSender) attempt(d *webhookDelivery) (int, error) {
-	req, err := http.NewRequest(http.MethodPost, d.URI, bytes.NewReader(d.Body))
+	// Drain ends an attempt in flight, so that Close need not wait for the
+	// client's timeout.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-w.s.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URI, bytes.NewReader(d.Body))
 	if err != nil {
 		return 0, err
 	}
@@ -212,11 +253,13 @@ func (w *webhookSender) wait() {
 	w.wg.Wait()
 }
 
-// verifyWebhookURI runs Dropbox's registration challenge against uri.
+// verifyWebhookURI runs Dropbox's registration challenge against uri: a GET
+// with ?challenge=X that must be answered 200 with the body X. Dropbox does
+// not retry it, and neither does the emulator.
 func (s *Server) verifyWebhookURI(uri string) error {
 	u, err := url.Parse(uri)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("webhook_uri must be an absolute http or https URL")
+		return fmt.Errorf("webhook_uri %q must be an absolute http or https URL", uri)
 	}
 	challenge := randomString(24)
 	q := u.Query()
@@ -226,12 +269,16 @@ func (s *Server) verifyWebhookURI(uri string) error {
 	client.Timeout = 10 * time.Second
 	resp, err := client.Get(u.String())
 	if err != nil {
-		return fmt.Errorf("webhook_uri did not answer the challenge: %v", err)
+		return fmt.Errorf("webhook_uri %q failed verification: the challenge request failed: %v", uri, err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode != http.StatusOK || string(b) != challenge {
-		return fmt.Errorf("webhook_uri answered the challenge with status %d and a body that is not the challenge", resp.StatusCode)
+	const how = "answer GET ?challenge=X with status 200 and the body X"
+	switch {
+	case resp.StatusCode != http.StatusOK:
+		return fmt.Errorf("webhook_uri %q failed verification: the challenge request was answered with status %d; %s", uri, resp.StatusCode, how)
+	case string(b) != challenge:
+		return fmt.Errorf("webhook_uri %q failed verification: the challenge was not echoed (got %d bytes that are not the challenge); %s", uri, len(b), how)
 	}
 	return nil
 }

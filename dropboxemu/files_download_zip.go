@@ -1,0 +1,125 @@
+package dropboxemu
+
+import (
+	"archive/zip"
+	"bytes"
+	"strings"
+	"time"
+)
+
+func init() {
+	register("files/download_zip", (*Server).downloadZip)
+}
+
+// download_zip limits, from its documentation: the folder under 20 GB,
+// each file under 4 GB, fewer than 10,000 entries with the folder itself.
+const (
+	zipMaxTotal   = 20 << 30
+	zipMaxFile    = 4 << 30
+	zipMaxEntries = 10000
+)
+
+func (s *Server) downloadZip(c *call) (any, error) {
+	var arg struct {
+		Path string `json:"path"`
+	}
+	if err := c.decode(&arg, "path"); err != nil {
+		return nil, err
+	}
+	p, malformed, err := c.pathArg("path", arg.Path, "ReadPath")
+	if err != nil {
+		return nil, err
+	}
+	if malformed != nil {
+		return nil, routeError(uv("path", malformed))
+	}
+	s.mu.RLock()
+	top, entries, zerr := s.zipEntries(c.acct, p)
+	s.mu.RUnlock()
+	if zerr != nil {
+		return nil, routeError(zerr)
+	}
+	// Blobs never change, so the zip is written without the lock.
+	body, err := s.writeZip(top, entries)
+	if err != nil {
+		return nil, err
+	}
+	return &download{Result: map[string]any{"metadata": folderMetaNoTag(top)}, Body: body, Size: int64(len(body))}, nil
+}
+
+// zipEntries finds the folder at p and everything below it, or returns a
+// DownloadZipError value. The caller holds s.mu.
+func (s *Server) zipEntries(acct *Account, p parsedPath) (*Entry, []*Entry, map[string]any) {
+	if p.Kind == pathRev {
+		return nil, nil, uv("path", lookupNotFolder) // a revision is a file
+	}
+	t, lerr := s.resolve(acct, p)
+	switch {
+	case lerr != nil:
+		return nil, nil, uv("path", lerr)
+	case t.entry == nil:
+		// Nothing there, or the root, which has no folder metadata.
+		return nil, nil, uv("path", lookupNotFound)
+	case !t.entry.Folder:
+		return nil, nil, uv("path", lookupNotFolder)
+	}
+	var (
+		entries []*Entry
+		total   int64
+		zerr    map[string]any
+	)
+	t.ns.walk(t.entry.PathLower, true, nil, func(e *Entry) bool {
+		entries = append(entries, e)
+		total += e.Size
+		switch {
+		case len(entries)+1 >= zipMaxEntries:
+			zerr = u("too_many_files")
+		case e.Size >= zipMaxFile || total > zipMaxTotal:
+			zerr = u("too_large")
+		}
+		return zerr == nil
+	})
+	if zerr != nil {
+		return nil, nil, zerr
+	}
+	return t.entry, entries, nil
+}
+
+// writeZip writes a zip of the folder top holding entries (everything
+// below it, parents first). Names start with the folder's own name, as in
+// Dropbox's zips; Paper documents, which cannot be downloaded, are left out.
+func (s *Server) writeZip(top *Entry, entries []*Entry) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	now := s.clock.Now()
+	prefix := top.Name()
+	if _, err := zw.CreateHeader(&zip.FileHeader{Name: prefix + "/", Modified: now}); err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		// The components below top, as displayed.
+		depth := strings.Count(e.PathLower, "/") - strings.Count(top.PathLower, "/")
+		comps := strings.Split(e.PathDisplay, "/")
+		name := prefix + "/" + strings.Join(comps[len(comps)-depth:], "/")
+		if e.Folder {
+			if _, err := zw.CreateHeader(&zip.FileHeader{Name: name + "/", Modified: now}); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if isPaper(e.PathLower) {
+			continue
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: e.ClientModified.In(time.UTC)})
+		if err != nil {
+			return nil, err
+		}
+		if err := s.copyContent(w, e.Content, 0, e.Size); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

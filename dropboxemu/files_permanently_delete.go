@@ -1,0 +1,129 @@
+package dropboxemu
+
+func init() {
+	register("files/permanently_delete", (*Server).permanentlyDelete)
+}
+
+// mayDeletePermanently reports whether acct may call permanently_delete:
+// Dropbox offers it to Dropbox Business (team) accounts only.
+func mayDeletePermanently(acct *Account) bool {
+	return acct.AccountType == "business" || acct.TeamID != ""
+}
+
+// permanentlyDelete deletes a file or folder for good: a live path is
+// deleted first (list_folder/continue reports the deletion), then the
+// deleted paths at and below it are forgotten (include_deleted no longer
+// lists them) together with the revisions of the files that were there.
+//
+// A non-Business account gets the DeleteError member "other": the spec
+// says the route is for Business apps only but names no error for it.
+func (s *Server) permanentlyDelete(c *call) (any, error) {
+	var arg deleteArg
+	if err := c.decode(&arg, "path"); err != nil {
+		return nil, err
+	}
+	p, malformed, err := c.pathArg("path", arg.Path, "WritePathOrId")
+	if err != nil {
+		return nil, err
+	}
+	if arg.ParentRev != nil && (len(*arg.ParentRev) < 9 || !reRev.MatchString(*arg.ParentRev)) {
+		return nil, c.badArg("parent_rev: '%s' is not a valid rev", *arg.ParentRev)
+	}
+	if !mayDeletePermanently(c.acct) {
+		return nil, routeError(u("other"))
+	}
+	if malformed != nil {
+		return nil, routeError(uv("path_lookup", malformed))
+	}
+	release, lerr := s.limits.beginWrite(c.acct.RootNS)
+	if lerr != nil {
+		return nil, lerr
+	}
+	defer release()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tgt, lookErr := s.resolve(c.acct, p)
+	if lookErr != nil {
+		return nil, routeError(uv("path_lookup", lookErr))
+	}
+	if tgt.lower == "" {
+		return nil, routeError(uv("path_write", uv("malformed_path", "the root folder cannot be deleted")))
+	}
+	ns := tgt.ns
+	var t tx
+	purge := map[string]bool{} // file ids whose every revision goes
+	if e := tgt.entry; e != nil {
+		if arg.ParentRev != nil && (e.Folder || e.Rev != *arg.ParentRev) {
+			return nil, routeError(uv("path_write", writeConflict("file")))
+		}
+		gone, ok := subtree(ns, e, maxDeleteEntries)
+		if !ok {
+			return nil, routeError(u("too_many_files"))
+		}
+		for _, g := range gone {
+			if !g.Folder {
+				purge[g.ID] = true
+			}
+		}
+		s.forget(&t, ns, e)
+	} else if !hasTombstoneWithin(ns, tgt.lower) {
+		return nil, routeError(uv("path_lookup", lookupNotFound))
+	}
+	for p := range ns.tombstones {
+		if isWithin(p, tgt.lower) {
+			delete(ns.tombstones, p)
+			t.del(tblTombstone, nsKey(ns.ID, p))
+		}
+	}
+	// Revisions: every one of the files deleted now, and those recorded at
+	// or below the path of files that no longer live anywhere. A file
+	// that was moved away keeps its history.
+	var stale []string
+	for rev, r := range s.revs {
+		if purge[r.ID] || r.NS == ns.ID && isWithin(r.PathLower, tgt.lower) && s.findByID(c.acct, r.ID) == nil {
+			stale = append(stale, rev)
+		}
+	}
+	for _, rev := range stale {
+		s.dropRevision(&t, rev)
+	}
+	if err := s.commit(&t); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}
+
+// hasTombstoneWithin reports whether a deleted path is at or below lower.
+func hasTombstoneWithin(ns *Namespace, lower string) bool {
+	if ns.tombstones[lower] != nil {
+		return true
+	}
+	for p := range ns.tombstones {
+		if isWithin(p, lower) {
+			return true
+		}
+	}
+	return false
+}
+
+// dropRevision forgets one file revision. The caller holds s.mu and commits t.
+func (s *Server) dropRevision(t *tx, rev string) {
+	r := s.revs[rev]
+	if r == nil {
+		return
+	}
+	delete(s.revs, rev)
+	t.del(tblRev, rev)
+	revs := s.revsByID[r.ID]
+	for i, x := range revs {
+		if x == rev {
+			revs = append(revs[:i:i], revs[i+1:]...)
+			break
+		}
+	}
+	if len(revs) == 0 {
+		delete(s.revsByID, r.ID)
+	} else {
+		s.revsByID[r.ID] = revs
+	}
+}

@@ -1,0 +1,97 @@
+package dropboxemu
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+)
+
+// uploadBody is a request body read whole, with its content hash.
+type uploadBody struct {
+	Data []byte
+	// Digests holds the SHA-256 of each 4 MiB block of Data, the last one
+	// possibly short: the content hash's inner digests, so that a session
+	// part starting on a block boundary need not be hashed again.
+	Digests [][sha256.Size]byte
+	Hash    string
+}
+
+// readBody reads the request body (at most the upload limit) into one buffer
+// while a second goroutine hashes each 4 MiB block as soon as it is
+// complete, so that hashing overlaps the network read. An oversized body
+// gives payloadTooLarge as a 409.
+func (s *Server) readBody(c *call, payloadTooLarge map[string]any) (*uploadBody, error) {
+	limit := s.opts.MaxUploadRequest
+	if c.r.ContentLength > limit {
+		return nil, routeError(payloadTooLarge)
+	}
+	capHint := c.r.ContentLength
+	if capHint < 0 {
+		capHint = 1 << 20
+	}
+	buf := make([]byte, 0, capHint)
+	body := http.MaxBytesReader(c.w, c.r.Body, limit)
+
+	blocks := make(chan []byte, 8)
+	digests := make(chan [][sha256.Size]byte, 1)
+	go func() {
+		var out [][sha256.Size]byte
+		for b := range blocks {
+			out = append(out, sha256.Sum256(b))
+		}
+		digests <- out
+	}()
+	hashed := 0 // bytes handed to the hasher
+	var readErr error
+	var probe [512]byte
+	for {
+		var n int
+		var err error
+		if len(buf) == cap(buf) {
+			// Full (the usual end when Content-Length was given): probe for
+			// more before growing, so that an exact-size body is not copied.
+			n, err = body.Read(probe[:])
+			if n > 0 {
+				// Grow; blocks already handed over keep pointing at the old
+				// array, which stays valid and is never written again.
+				nb := make([]byte, len(buf), max(2*cap(buf), len(buf)+blockSize))
+				copy(nb, buf)
+				buf = append(nb, probe[:n]...)
+			}
+		} else {
+			n, err = body.Read(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+		}
+		for len(buf)-hashed >= blockSize {
+			blocks <- buf[hashed : hashed+blockSize]
+			hashed += blockSize
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				readErr = err
+			}
+			break
+		}
+	}
+	if readErr == nil && hashed < len(buf) {
+		blocks <- buf[hashed:]
+	}
+	close(blocks)
+	ds := <-digests
+	if readErr != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(readErr, &mbe) {
+			return nil, routeError(payloadTooLarge)
+		}
+		return nil, readErr
+	}
+	h := sha256.New()
+	for _, d := range ds {
+		h.Write(d[:])
+	}
+	ub := &uploadBody{Data: buf, Digests: ds}
+	ub.Hash = hex.EncodeToString(h.Sum(nil))
+	return ub, nil
+}
