@@ -168,9 +168,9 @@ func (s *Server) writeBody(c *call, d *download) {
 		panic(http.ErrAbortHandler)
 	}
 	if cut < n {
-		if f, ok := w.(http.Flusher); ok {
-			f.Flush()
-		}
+		// The ResponseController reaches the connection through wrappers
+		// (the status recorder), so the headers and the first half go out.
+		http.NewResponseController(w).Flush()
 		panic(http.ErrAbortHandler) // drop the connection mid-body
 	}
 }

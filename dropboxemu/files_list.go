@@ -22,7 +22,7 @@ type listCursor struct {
 	V         int    `json:"v"`
 	Account   string `json:"a"`
 	NS        string `json:"n"`
-	Root      string `json:"p"` // path_lower of the listed folder in NS, "" for its root
+	Root      string `json:"p"`           // path_lower of the listed folder in NS, "" for its root
 	RootShown string `json:"q,omitempty"` // path_display of the listed folder
 	Recursive bool   `json:"r,omitempty"`
 	Deleted   bool   `json:"d,omitempty"` // include_deleted

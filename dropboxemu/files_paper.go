@@ -136,7 +136,8 @@ var (
 // htmlToMarkdown converts the common structure of an HTML document
 // (headings, paragraphs, lists, emphasis, code, links, images, quotes,
 // rules) to Markdown. Other tags are dropped, their text kept. A tag that
-// never closes its "<...>" makes the content malformed.
+// never closes its "<...>" makes the content malformed. Script, style
+// and title contents are dropped.
 func htmlToMarkdown(doc string) (string, map[string]any) {
 	type list struct {
 		ordered bool
@@ -253,7 +254,7 @@ func htmlToMarkdown(doc string) (string, map[string]any) {
 		for _, a := range reHTMLAttr.FindAllStringSubmatch(m[3], -1) {
 			attrs[strings.ToLower(a[1])] = html.UnescapeString(strings.Trim(a[2], `"'`))
 		}
-		if name == "script" || name == "style" {
+		if name == "script" || name == "style" || name == "title" {
 			if closing {
 				skip = max(0, skip-1)
 			} else if m[4] == "" {

@@ -52,6 +52,7 @@ func (s *Server) getTemporaryLink(c *call) (any, error) {
 	}
 	l := &tempLink{ID: randomString(24), AccountID: c.acct.ID, File: e, Expires: s.clock.Now().Add(tempLinkLifetime)}
 	var t tx
+	s.sweepTempLinks(&t)
 	s.tempLinks[l.ID] = l
 	t.put(tblTempLink, l.ID, l)
 	if err := s.commit(&t); err != nil {
@@ -87,12 +88,25 @@ func (s *Server) getTemporaryUploadLink(c *call) (any, error) {
 	l := &tempLink{ID: randomString(24), Upload: true, AccountID: c.acct.ID, Commit: &ci,
 		Expires: s.clock.Now().Add(time.Duration(d * float64(time.Second)))}
 	var t tx
+	s.sweepTempLinks(&t)
 	s.tempLinks[l.ID] = l
 	t.put(tblTempLink, l.ID, l)
 	if err := s.commit(&t); err != nil {
 		return nil, err
 	}
 	return map[string]any{"link": s.baseURL(c.r) + "/apitul/1/" + l.ID}, nil
+}
+
+// sweepTempLinks forgets expired and used links, so that they do not pile
+// up. The caller holds s.mu and commits t.
+func (s *Server) sweepTempLinks(t *tx) {
+	now := s.clock.Now()
+	for id, l := range s.tempLinks {
+		if l.Used || !now.Before(l.Expires) {
+			delete(s.tempLinks, id)
+			t.del(tblTempLink, id)
+		}
+	}
 }
 
 // readFile resolves p to a live file (or a revision for "rev:"), or returns

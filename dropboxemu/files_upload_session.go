@@ -120,13 +120,32 @@ func (s *Server) uploadSessionStart(c *call) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var t tx
+	stale := s.sweepSessions(&t)
 	s.sessions[us.ID] = us
 	t.put(tblSession, us.ID, us)
 	if err := s.commit(&t); err != nil {
 		s.dropParts(part)
 		return nil, err
 	}
+	s.dropParts(stale...)
 	return map[string]string{"session_id": us.ID}, nil
+}
+
+// sweepSessions forgets the expired upload sessions, so that abandoned
+// uploads do not pile up, and returns their parts, to drop once t is
+// committed. The caller holds s.mu.
+func (s *Server) sweepSessions(t *tx) []sessionPart {
+	now := s.clock.Now()
+	var parts []sessionPart
+	for id, us := range s.sessions {
+		if now.Before(us.Expires) {
+			continue
+		}
+		delete(s.sessions, id)
+		t.del(tblSession, id)
+		parts = append(parts, us.Parts...)
+	}
+	return parts
 }
 
 func (c *call) sessionType(t *Tag) (bool, error) {
@@ -160,6 +179,7 @@ func (s *Server) uploadSessionStartBatch(c *call) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var t tx
+	stale := s.sweepSessions(&t)
 	ids := make([]string, 0, arg.NumSessions)
 	exp := s.clock.Now().Add(sessionLifetime)
 	for range arg.NumSessions {
@@ -171,6 +191,7 @@ func (s *Server) uploadSessionStartBatch(c *call) (any, error) {
 	if err := s.commit(&t); err != nil {
 		return nil, err
 	}
+	s.dropParts(stale...)
 	return map[string]any{"session_ids": ids}, nil
 }
 

@@ -42,6 +42,12 @@ var argSeeds = []string{
 	`{"path":"/a","path":"/b"}`,
 	`{"path":1e999}`,
 	`{"path":null}`,
+	`{"path":"/a","autorename":null}`,
+	`{"path":"/a","autorename":"yes"}`,
+	`{"path":"/a","property_groups":{}}`,
+	`{"cursor":"x","commit":{"path":"/a"}}`,
+	`{"cursor":{"session_id":"x","offset":1.5},"commit":{"path":"/a"}}`,
+	`{"cursor":null,"commit":null}`,
 	`{}`,
 	`null`,
 	`[]`,
@@ -78,9 +84,7 @@ func FuzzDecodeArg(f *testing.F) {
 		for _, tg := range targets {
 			err := decodeStrict(raw, tg.v, tg.required...)
 			if err != nil {
-				if err.Error() == "" {
-					t.Errorf("%T: empty error message", tg.v)
-				}
+				checkDecodeMessage(t, raw, err.Error())
 				continue
 			}
 			// Accepted: the value survives a round trip through the header encoding.
@@ -102,6 +106,24 @@ func FuzzDecodeArg(f *testing.F) {
 			_ = tag.String()
 		}
 	})
+}
+
+// checkDecodeMessage checks that a 400 reason speaks JSON, as Dropbox's do
+// ("expected object, got list"), and never names Go types.
+func checkDecodeMessage(t *testing.T, raw []byte, msg string) {
+	t.Helper()
+	if msg == "" {
+		t.Errorf("%q: empty error message", raw)
+		return
+	}
+	if strings.HasPrefix(msg, "unknown field '") {
+		return // echoes the caller's key
+	}
+	for _, goism := range []string{"map[", "[]", "struct", "json.", "dropboxemu", "*", "int64", "uint", "float64", "interface"} {
+		if strings.Contains(msg, goism) {
+			t.Errorf("%q: message %q names a Go type (%s)", raw, msg, goism)
+		}
+	}
 }
 
 // normalize maps v to its plain JSON form, for comparing decoded values

@@ -42,6 +42,9 @@ func (s *Server) parseAuthorize(q url.Values) (*authorizeRequest, string, string
 	if ar.redirectURI != "" && !slices.Contains(app.RedirectURIs, ar.redirectURI) {
 		return nil, "", "Invalid redirect_uri. It must exactly match one of the redirect URIs registered for the app."
 	}
+	if len(ar.state) > 500 {
+		return nil, "invalid_request", "state must be at most 500 bytes."
+	}
 	if rt := q.Get("response_type"); rt != "code" {
 		return nil, "unsupported_response_type", "response_type must be \"code\"."
 	}
@@ -223,8 +226,12 @@ func (s *Server) serveAuthorizeDecide(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	scopes := ar.scopes
+	if ar.includeGrantedScopes == "user" {
+		scopes = s.grantedScopes(ar.app, acct.ID, scopes)
+	}
 	ac := &AuthCode{Code: randomString(32), AppKey: ar.app.Key, AccountID: acct.ID, RedirectURI: ar.redirectURI,
-		Scopes: ar.scopes, Challenge: ar.challenge, ChallengeMethod: ar.method, Offline: ar.offline,
+		Scopes: scopes, Challenge: ar.challenge, ChallengeMethod: ar.method, Offline: ar.offline,
 		ExpiresAt: s.clock.Now().Add(10 * time.Minute)}
 	var t tx
 	t.put(tblCode, ac.Code, ac)
@@ -332,7 +339,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		var t tx
-		t.del(tblCode, code.Code) // single use, even if what follows fails
+		t.del(tblCode, code.Code) // a code is good for one exchange
 		access := &Token{Token: newAccessToken(), Kind: "access", AccountID: acct.ID, AppKey: app.Key,
 			Scopes: code.Scopes, ExpiresAt: now.Add(s.opts.TokenLifetime)}
 		resp := map[string]any{"access_token": access.Token, "token_type": "bearer",
@@ -414,6 +421,25 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	default:
 		oauthError(w, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
 	}
+}
+
+// grantedScopes adds to scopes those the account has already granted the
+// app, as include_granted_scopes=user asks: the scopes of its live tokens
+// for the app, within the app's own. The caller holds s.mu.
+func (s *Server) grantedScopes(app *App, accountID string, scopes []string) []string {
+	out := slices.Clone(scopes)
+	for _, t := range s.tokens {
+		if t.AppKey != app.Key || t.AccountID != accountID {
+			continue
+		}
+		for _, sc := range t.Scopes {
+			if slices.Contains(app.Scopes, sc) {
+				out = append(out, sc)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // formUnescape undoes the form-urlencoding of an HTTP Basic credential;

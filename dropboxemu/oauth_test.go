@@ -421,6 +421,7 @@ func TestOAuthAuthorizeValidation(t *testing.T) {
 		{"bad challenge method", with("code_challenge", strings.Repeat("a", 43), "code_challenge_method", "S512"), "", "invalid_request"},
 		{"short challenge", with("code_challenge", "abc", "code_challenge_method", "S256"), "", "invalid_request"},
 		{"bad include_granted_scopes", with("include_granted_scopes", "all"), "", "invalid_request"},
+		{"state over 500 bytes", with("state", strings.Repeat("s", 501)), "", "invalid_request"},
 	}
 	for _, tt := range tests {
 		resp, err := noRedirects.Get(env.emu.URL + "/oauth2/authorize?" + tt.q.Encode())
@@ -436,7 +437,7 @@ func TestOAuthAuthorizeValidation(t *testing.T) {
 			continue
 		}
 		q := oauthRedirectParams(t, resp)
-		if q.Get("error") != tt.err || q.Get("error_description") == "" || q.Get("state") != "xyz" || q.Get("code") != "" {
+		if q.Get("error") != tt.err || q.Get("error_description") == "" || q.Get("state") != tt.q.Get("state") || q.Get("code") != "" {
 			t.Errorf("%s: redirect query %v, want error=%s with a description and the state", tt.name, q, tt.err)
 		}
 	}
@@ -537,5 +538,30 @@ func TestOAuthScopeSubset(t *testing.T) {
 	_, _, err = files.New(sdkConfig(env.emu, tok.AccessToken)).Download(files.NewDownloadArg("/nope"))
 	if !errors.As(err, &ae) || ae.AuthError.Tag != auth.AuthErrorMissingScope || ae.AuthError.MissingScope.RequiredScope != "files.content.read" {
 		t.Errorf("download without files.content.read: %v, want missing_scope", err)
+	}
+}
+
+func TestOAuthIncludeGrantedScopes(t *testing.T) {
+	t.Parallel()
+	env := newOAuthEnv(t)
+	scopeOf := func(scopes []string, opts ...oauth2.AuthCodeOption) any {
+		t.Helper()
+		conf := *env.conf
+		conf.Scopes = scopes
+		tok, err := conf.Exchange(t.Context(), env.code(t, &conf, "s", opts...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.Extra("scope")
+	}
+	if got := scopeOf([]string{"files.content.write"}); got != "account_info.read files.content.read files.content.write files.metadata.read" {
+		t.Fatalf("first grant: scope %v", got)
+	}
+	if got := scopeOf([]string{"sharing.read"}); got != "account_info.read files.metadata.read sharing.read" {
+		t.Errorf("second grant alone: scope %v", got)
+	}
+	got := scopeOf([]string{"sharing.read"}, oauth2.SetAuthURLParam("include_granted_scopes", "user"))
+	if got != strings.Join(oauthScopes, " ") {
+		t.Errorf("second grant with include_granted_scopes=user: scope %v, want the earlier grants too", got)
 	}
 }

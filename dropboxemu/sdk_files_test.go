@@ -199,7 +199,8 @@ func TestFilesPathsCaseInsensitive(t *testing.T) {
 
 func TestFilesIDPaths(t *testing.T) {
 	t.Parallel()
-	_, _, fc := coreSetup(t)
+	_, acct, fc := coreSetup(t)
+	acctNS := acct.RootNS
 	folder := coreMkdir(t, fc, "/Projects")
 	file := corePut(t, fc, "/Projects/Plan.md", []byte("plan"))
 
@@ -246,6 +247,19 @@ func TestFilesIDPaths(t *testing.T) {
 	}
 	if got := lookup(folder.Id + "/"); got != files.LookupErrorMalformedPath {
 		t.Errorf("id with a trailing slash: %s, want malformed_path", got)
+	}
+	// ns:<namespace id> paths name the account's root namespace.
+	ns := "ns:" + acctNS
+	check(ns+"/projects/plan.md", "/Projects/Plan.md")
+	entries, _ := coreList(t, fc, files.NewListFolderArg(ns))
+	if diff := cmp.Diff([]string{"folder /Projects"}, coreSummaries(entries)); diff != "" {
+		t.Errorf("list_folder %s (-want +got):\n%s", ns, diff)
+	}
+	if up := corePut(t, fc, ns+"/projects/ns.txt", []byte("n")); up.PathDisplay != "/Projects/ns.txt" {
+		t.Errorf("upload to %s/projects/ns.txt = %s", ns, up.PathDisplay)
+	}
+	if got := lookup("ns:999999/x"); got != files.LookupErrorNotFound {
+		t.Errorf("unknown namespace: %s, want not_found", got)
 	}
 	// An id stays with the file: after delete it no longer resolves.
 	if _, err := fc.DeleteV2Context(t.Context(), files.NewDeleteArg(file.Id)); err != nil {

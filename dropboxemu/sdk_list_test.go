@@ -271,12 +271,21 @@ func TestListFolderMove(t *testing.T) {
 		}
 	}
 	// Applying the changes in order to the first listing gives the new tree.
-	state := map[string]string{}
-	for _, s := range coreSummaries(before) {
-		kind, p, _ := strings.Cut(s, " ")
-		state[strings.ToLower(p)] = kind
+	state := coreApply(nil, before)
+	coreApply(state, got)
+	now, _ := coreList(t, fc, &files.ListFolderArg{Path: "", Recursive: true})
+	if diff := cmp.Diff(coreApply(nil, now), state); diff != "" {
+		t.Errorf("replayed state differs from a fresh listing (-fresh +replayed):\n%s", diff)
 	}
-	for _, s := range summaries {
+}
+
+// coreApply applies listing entries in order to state (lower path -> kind),
+// as Dropbox tells clients to: a deletion removes the path and all below it.
+func coreApply(state map[string]string, entries []files.IsMetadata) map[string]string {
+	if state == nil {
+		state = map[string]string{}
+	}
+	for _, s := range coreSummaries(entries) {
 		kind, p, _ := strings.Cut(s, " ")
 		lp := strings.ToLower(p)
 		if kind == "deleted" {
@@ -289,14 +298,53 @@ func TestListFolderMove(t *testing.T) {
 		}
 		state[lp] = kind
 	}
-	now, _ := coreList(t, fc, &files.ListFolderArg{Path: "", Recursive: true})
-	want := map[string]string{}
-	for _, s := range coreSummaries(now) {
-		kind, p, _ := strings.Cut(s, " ")
-		want[strings.ToLower(p)] = kind
+	return state
+}
+
+// TestListFolderPagingWhileChanging changes the tree between the pages of a
+// listing: the pages plus the changes that follow them must add up to the
+// tree as it is at the end.
+func TestListFolderPagingWhileChanging(t *testing.T) {
+	t.Parallel()
+	_, _, fc := coreSetup(t)
+	for _, d := range []string{"b", "d", "f", "h"} {
+		corePut(t, fc, "/t/"+d+"/1.txt", []byte(d))
+		corePut(t, fc, "/t/"+d+"/2.txt", []byte(d))
 	}
-	if diff := cmp.Diff(want, state); diff != "" {
-		t.Errorf("replayed state differs from a fresh listing (-fresh +replayed):\n%s", diff)
+	res, err := fc.ListFolderContext(t.Context(), &files.ListFolderArg{Path: "/t", Recursive: true, Limit: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := coreApply(nil, res.Entries)
+	step := 0
+	for res.HasMore {
+		switch step {
+		case 0: // behind, inside and ahead of the walk
+			corePut(t, fc, "/t/a/new.txt", []byte("a"))
+			coreOverwrite(t, fc, "/t/b/2.txt", []byte("b2"))
+			corePut(t, fc, "/t/g/new.txt", []byte("g"))
+			if _, err := fc.DeleteV2Context(t.Context(), files.NewDeleteArg("/t/f")); err != nil {
+				t.Fatal(err)
+			}
+		case 1:
+			if _, err := fc.DeleteV2Context(t.Context(), files.NewDeleteArg("/t/d")); err != nil {
+				t.Fatal(err)
+			}
+			corePut(t, fc, "/t/d", []byte("now a file"))
+		}
+		step++
+		res, err = fc.ListFolderContinueContext(t.Context(), files.NewListFolderContinueArg(res.Cursor))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Entries) > 4 {
+			t.Errorf("page of %d entries, limit 4", len(res.Entries))
+		}
+		coreApply(state, res.Entries)
+	}
+	now, _ := coreList(t, fc, &files.ListFolderArg{Path: "/t", Recursive: true})
+	if diff := cmp.Diff(coreApply(nil, now), state); diff != "" {
+		t.Errorf("pages + changes differ from a fresh listing (-fresh +replayed):\n%s", diff)
 	}
 }
 

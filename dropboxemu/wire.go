@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -151,21 +152,36 @@ func headerJSON(v any) (string, error) {
 }
 
 // decodeStrict decodes one JSON value into v, refusing unknown fields and
-// trailing data, and checks that each required field is present. It returns
-// the message Dropbox puts after "request body: ".
+// trailing data, and checks that each required field is present and not
+// null. It returns the message Dropbox puts after "request body: ", in the
+// words of Dropbox's Stone validators.
 func decodeStrict(raw []byte, v any, required ...string) error {
 	trimmed := bytes.TrimSpace(raw)
 	if len(trimmed) == 0 {
 		return errors.New("could not decode input as JSON")
 	}
 	if len(required) > 0 {
+		if !json.Valid(trimmed) {
+			return errors.New("could not decode input as JSON")
+		}
+		if trimmed[0] != '{' {
+			return fmt.Errorf("expected object, got %s", jsonValueType(trimmed))
+		}
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(trimmed, &m); err != nil {
 			return jsonReason(err)
 		}
 		for _, f := range required {
-			if _, ok := m[f]; !ok {
+			val, ok := m[f]
+			if !ok {
 				return fmt.Errorf("missing required field '%s'", f)
+			}
+			// A null scalar would decode as its zero value ("" is the root
+			// path); Stone refuses it. Null lists and objects decode as empty
+			// ones, which the routes check themselves (the Go SDK sends null
+			// for an empty list).
+			if ft := fieldType(reflect.TypeOf(v), f); string(val) == "null" && isScalar(ft) {
+				return fmt.Errorf("%s: expected %s, got null", f, stoneTypeName(ft))
 			}
 		}
 	}
@@ -187,18 +203,126 @@ func jsonReason(err error) error {
 	case errors.As(err, &syn):
 		return errors.New("could not decode input as JSON")
 	case errors.As(err, &typ):
-		if typ.Field != "" {
-			return fmt.Errorf("%s: expected %s, got %s", typ.Field, typ.Type, typ.Value)
+		got := typ.Value
+		if kind, num, ok := strings.Cut(got, " "); ok && kind == "number" {
+			got = "integer"
+			if strings.ContainsAny(num, ".eE") {
+				got = "float"
+			}
+		} else {
+			got = map[string]string{"array": "list", "bool": "boolean", "number": "integer"}[got]
+			if got == "" {
+				got = typ.Value
+			}
 		}
-		return fmt.Errorf("expected %s, got %s", typ.Type, typ.Value)
+		want := stoneTypeName(typ.Type)
+		if typ.Field != "" {
+			return fmt.Errorf("%s: expected %s, got %s", typ.Field, want, got)
+		}
+		return fmt.Errorf("expected %s, got %s", want, got)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return fmt.Errorf("unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		if uq, uerr := strconv.Unquote(name); uerr == nil {
+			name = uq
+		}
+		return fmt.Errorf("unknown field '%s'", name)
 	}
 	var ve *valueError
 	if errors.As(err, &ve) {
 		return ve
 	}
 	return errors.New("could not decode input as JSON")
+}
+
+// jsonValueType names the type of the valid JSON value b as Stone does.
+func jsonValueType(b []byte) string {
+	switch b[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "list"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	if bytes.ContainsAny(b, ".eE") {
+		return "float"
+	}
+	return "integer"
+}
+
+// stoneTypeName names a Go type by the JSON type it decodes from, in
+// Stone's words ("object", "list", "string", "integer", ...).
+func stoneTypeName(t reflect.Type) string {
+	if t == nil {
+		return "value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == reflect.TypeFor[Tag]() {
+		return "string or object"
+	}
+	if t == reflect.TypeFor[json.RawMessage]() {
+		return "value"
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "list"
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "real number"
+	}
+	return "value"
+}
+
+// isScalar reports whether t is a string, boolean or number type.
+func isScalar(t reflect.Type) bool {
+	if t == nil {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
+}
+
+// fieldType finds the type of the field of struct type t (or *t) that
+// encoding/json decodes the key name into; nil when there is none.
+func fieldType(t reflect.Type, name string) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case tag == "-":
+		case f.Anonymous && tag == "":
+			if ft := fieldType(f.Type, name); ft != nil {
+				return ft
+			}
+		case tag == name || (tag == "" && strings.EqualFold(f.Name, name)):
+			return f.Type
+		}
+	}
+	return nil
 }
 
 // valueError is a field value that fails the spec's constraints.

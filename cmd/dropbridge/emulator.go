@@ -67,6 +67,20 @@ func runEmulator(ctx context.Context, cmd *cobra.Command, f emulatorFlags) error
 	if f.certOut != "" && !f.tlsSelfSigned {
 		return errors.New("--tls-cert-out needs --tls-self-signed")
 	}
+	switch {
+	case !(f.rps >= 0): // also NaN
+		return fmt.Errorf("--requests-per-second must be 0 (no limit) or more, not %v", f.rps)
+	case f.writeLimit < -1:
+		return fmt.Errorf("--namespace-write-limit must be -1 (no limit), 0 (the default, 8) or more, not %d", f.writeLimit)
+	case f.longpollBackof < 0:
+		return fmt.Errorf("--longpoll-backoff must be 0 (none) or more seconds, not %d", f.longpollBackof)
+	case f.jobPolls < 0:
+		return fmt.Errorf("--job-polls must be 0 or more, not %d", f.jobPolls)
+	}
+	listenHost, _, err := net.SplitHostPort(f.listen)
+	if err != nil {
+		return fmt.Errorf("--listen %q: want host:port: %w", f.listen, err)
+	}
 	level := slog.LevelInfo
 	if f.verbose {
 		level = slog.LevelDebug
@@ -99,7 +113,11 @@ func runEmulator(ctx context.Context, cmd *cobra.Command, f emulatorFlags) error
 		}
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}}
 	case f.tlsSelfSigned:
-		cert, certPEM, err := dropboxemu.SelfSignedCert()
+		var extra []string
+		if ip := net.ParseIP(listenHost); listenHost != "" && (ip == nil || !ip.IsUnspecified()) {
+			extra = append(extra, listenHost) // so that clients may use the address they were given
+		}
+		cert, certPEM, err := dropboxemu.SelfSignedCert(extra...)
 		if err != nil {
 			return err
 		}
@@ -120,7 +138,7 @@ func runEmulator(ctx context.Context, cmd *cobra.Command, f emulatorFlags) error
 
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return fmt.Errorf("listen on %s: %w", f.listen, err)
 	}
 	scheme := "http"
 	if tlsConf != nil {
@@ -130,7 +148,7 @@ func runEmulator(ctx context.Context, cmd *cobra.Command, f emulatorFlags) error
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	fmt.Fprintf(cmd.OutOrStdout(), "Dropbox API emulator listening on %s://%s\n", scheme, ln.Addr())
+	fmt.Fprintf(cmd.OutOrStdout(), "Dropbox API emulator listening on %s://%s\n", scheme, dialAddr(ln.Addr()))
 	select {
 	case err := <-errc:
 		return err
@@ -140,4 +158,17 @@ func runEmulator(ctx context.Context, cmd *cobra.Command, f emulatorFlags) error
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// dialAddr is the address clients can reach a listener on: a wildcard
+// listener (":8787", "[::]:8787") is reachable on loopback.
+func dialAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
