@@ -15,6 +15,9 @@ type contentHasher struct {
 	overall hash.Hash
 	block   hash.Hash
 	n       int // bytes in the current block
+	// done holds the digest of every whole block so far, so that an upload
+	// session part keeps them without hashing its bytes a second time.
+	done [][sha256.Size]byte
 }
 
 func newContentHasher() *contentHasher {
@@ -29,7 +32,10 @@ func (h *contentHasher) Write(p []byte) (int, error) {
 		h.n += k
 		p = p[k:]
 		if h.n == blockSize {
-			h.overall.Write(h.block.Sum(nil))
+			var d [sha256.Size]byte
+			h.block.Sum(d[:0])
+			h.done = append(h.done, d)
+			h.overall.Write(d[:])
 			h.block.Reset()
 			h.n = 0
 		}
@@ -44,6 +50,17 @@ func (h *contentHasher) addBlockDigest(d []byte) {
 		panic("dropboxemu: addBlockDigest off a block boundary")
 	}
 	h.overall.Write(d)
+}
+
+// blockDigests returns the SHA-256 of each 4 MiB block written, the last
+// one possibly short, as blockDigests of the same bytes would.
+func (h *contentHasher) blockDigests() [][sha256.Size]byte {
+	if h.n == 0 {
+		return h.done
+	}
+	var d [sha256.Size]byte
+	h.block.Sum(d[:0]) // Sum does not change the running block
+	return append(h.done[:len(h.done):len(h.done)], d)
 }
 
 // Hex returns the content hash of everything written.

@@ -25,7 +25,8 @@ var pathRegexps = func() map[string]*regexp.Regexp {
 }()
 
 // pathArg checks value of field against the spec pattern named alias (a 400
-// when it does not match, as Dropbox answers) and parses it. A path that
+// when it does not match, as Dropbox answers; "/" and a root the pattern
+// refuses get Dropbox's own 400 texts) and parses it. A path that
 // matches the pattern but is still malformed gives malformed, the LookupError
 // or WriteError malformed_path union value for the route's error.
 func (c *call) pathArg(field, value, alias string) (p parsedPath, malformed map[string]any, err error) {
@@ -42,7 +43,9 @@ func (c *call) pathArg(field, value, alias string) (p parsedPath, malformed map[
 	write := strings.HasPrefix(alias, "Write")
 	p, perr := parsePath(value, write)
 	if perr != nil {
-		return p, uv("malformed_path", perr.Error()), nil
+		// Dropbox sends the member without a value (MalformedPathError is
+		// an optional string it leaves out).
+		return p, u("malformed_path"), nil
 	}
 	return p, nil, nil
 }

@@ -17,6 +17,7 @@ const (
 	zipMaxTotal   = 20 << 30
 	zipMaxFile    = 4 << 30
 	zipMaxEntries = 10000
+	zipDeflateMin = 1 << 10
 )
 
 func (s *Server) downloadZip(c *call) (any, error) {
@@ -110,7 +111,13 @@ func (s *Server) writeZip(top *Entry, entries []*Entry) ([]byte, error) {
 		if isPaper(e.PathLower) {
 			continue
 		}
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: e.ClientModified.In(time.UTC)})
+		// Deflate what is worth it; resetting a compressor costs more than
+		// a small file saves.
+		method := zip.Store
+		if e.Size >= zipDeflateMin {
+			method = zip.Deflate
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: e.ClientModified.In(time.UTC)})
 		if err != nil {
 			return nil, err
 		}

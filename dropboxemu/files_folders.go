@@ -86,7 +86,7 @@ func (s *Server) deletePath(t *tx, c *call, arg *deleteArg) (*Entry, map[string]
 		return nil, uv("path_lookup", lerr), nil
 	}
 	if tgt.lower == "" {
-		return nil, uv("path_write", uv("malformed_path", "the root folder cannot be deleted")), nil
+		return nil, uv("path_write", u("malformed_path")), nil
 	}
 	e := tgt.entry
 	if e == nil {

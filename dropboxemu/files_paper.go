@@ -119,7 +119,7 @@ func markdownEscape(s string, lineStart bool) string {
 	out := b.String()
 	if lineStart {
 		// "1. " at the start of a line would be a list item.
-		if m := reOrderedItem.FindStringIndex(out); m != nil {
+		if reOrderedItem.MatchString(out) {
 			dot := strings.IndexByte(out, '.')
 			out = out[:dot] + `\` + out[dot:]
 		}
@@ -127,11 +127,83 @@ func markdownEscape(s string, lineStart bool) string {
 	return out
 }
 
-var (
-	reOrderedItem = regexp.MustCompile(`^\d+\.(\s|$)`)
-	reHTMLTag     = regexp.MustCompile(`^<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)\s*(/?)>`)
-	reHTMLAttr    = regexp.MustCompile(`([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+))?`)
-)
+var reOrderedItem = regexp.MustCompile(`^\d+\.(\s|$)`)
+
+// htmlTag is a start or end tag.
+type htmlTag struct {
+	name        string // lower case
+	closing     bool   // </name>
+	selfClosing bool   // <name/>
+	attrs       map[string]string
+}
+
+// parseHTMLTag parses the tag at the start of s ("<" first) and returns it
+// and its length; ok is false when s does not start with a complete tag.
+func parseHTMLTag(s string) (tag htmlTag, n int, ok bool) {
+	i := 1
+	if i < len(s) && s[i] == '/' {
+		tag.closing = true
+		i++
+	}
+	start := i
+	for i < len(s) && (isASCIILetter(s[i]) || i > start && s[i] >= '0' && s[i] <= '9') {
+		i++
+	}
+	if i == start {
+		return tag, 0, false
+	}
+	tag.name = strings.ToLower(s[start:i])
+	tag.attrs = map[string]string{}
+	for {
+		for i < len(s) && isHTMLSpace(rune(s[i])) {
+			i++
+		}
+		switch {
+		case i >= len(s):
+			return tag, 0, false
+		case s[i] == '>':
+			return tag, i + 1, true
+		case strings.HasPrefix(s[i:], "/>"):
+			tag.selfClosing = true
+			return tag, i + 2, true
+		}
+		// An attribute: name, then maybe = and a quoted or bare value.
+		ns := i
+		for i < len(s) && !isHTMLSpace(rune(s[i])) && s[i] != '=' && s[i] != '>' && !strings.HasPrefix(s[i:], "/>") {
+			i++
+		}
+		name := strings.ToLower(s[ns:i])
+		if name == "" { // a stray "/" or "="
+			i++
+			continue
+		}
+		for i < len(s) && isHTMLSpace(rune(s[i])) {
+			i++
+		}
+		value := ""
+		if i < len(s) && s[i] == '=' {
+			i++
+			for i < len(s) && isHTMLSpace(rune(s[i])) {
+				i++
+			}
+			if i < len(s) && (s[i] == '"' || s[i] == '\'') {
+				end := strings.IndexByte(s[i+1:], s[i])
+				if end < 0 {
+					return tag, 0, false
+				}
+				value = s[i+1 : i+1+end]
+				i += end + 2
+			} else {
+				vs := i
+				for i < len(s) && !isHTMLSpace(rune(s[i])) && s[i] != '>' {
+					i++
+				}
+				value = s[vs:i]
+			}
+		}
+		tag.attrs[name] = html.UnescapeString(value)
+	}
+}
 
 // htmlToMarkdown converts the common structure of an HTML document
 // (headings, paragraphs, lists, emphasis, code, links, images, quotes,
@@ -237,8 +309,8 @@ func htmlToMarkdown(doc string) (string, map[string]any) {
 			rest = rest[end+1:]
 			continue
 		}
-		m := reHTMLTag.FindStringSubmatch(rest)
-		if m == nil {
+		tag, n, ok := parseHTMLTag(rest)
+		if !ok {
 			if len(rest) > 1 && (rest[1] == '/' || isASCIILetter(rest[1])) {
 				return "", u("content_malformed") // an unterminated tag
 			}
@@ -248,16 +320,12 @@ func htmlToMarkdown(doc string) (string, map[string]any) {
 			rest = rest[1:]
 			continue
 		}
-		rest = rest[len(m[0]):]
-		closing, name := m[1] == "/", strings.ToLower(m[2])
-		attrs := map[string]string{}
-		for _, a := range reHTMLAttr.FindAllStringSubmatch(m[3], -1) {
-			attrs[strings.ToLower(a[1])] = html.UnescapeString(strings.Trim(a[2], `"'`))
-		}
+		rest = rest[n:]
+		closing, name, attrs := tag.closing, tag.name, tag.attrs
 		if name == "script" || name == "style" || name == "title" {
 			if closing {
 				skip = max(0, skip-1)
-			} else if m[4] == "" {
+			} else if !tag.selfClosing {
 				skip++
 			}
 			continue

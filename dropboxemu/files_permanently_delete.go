@@ -64,6 +64,12 @@ func (s *Server) permanentlyDelete(c *call) (any, error) {
 			if !g.Folder {
 				purge[g.ID] = true
 			}
+			// Tags go with the item for good (an ordinary delete keeps them
+			// for a restore).
+			if k := nsKey(ns.ID, g.ID); s.tags[k] != nil {
+				delete(s.tags, k)
+				t.del(tblTags, k)
+			}
 		}
 		s.forget(&t, ns, e)
 	} else if !hasTombstoneWithin(ns, tgt.lower) {
@@ -85,6 +91,12 @@ func (s *Server) permanentlyDelete(c *call) (any, error) {
 		}
 	}
 	for _, rev := range stale {
+		if id := s.revs[rev].ID; s.findByID(c.acct, id) == nil {
+			if k := nsKey(ns.ID, id); s.tags[k] != nil {
+				delete(s.tags, k)
+				t.del(tblTags, k)
+			}
+		}
 		s.dropRevision(&t, rev)
 	}
 	if err := s.commit(&t); err != nil {

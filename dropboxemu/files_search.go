@@ -396,9 +396,10 @@ func searchFilter(cur *searchCursor, e *Entry) bool {
 	return true
 }
 
-// searchableText reports whether e is a small file whose content is searched.
+// searchableText reports whether e is a file small enough to have its
+// content searched (Paper documents are stored as Markdown text).
 func searchableText(e *Entry) bool {
-	return !e.Folder && e.Size > 0 && e.Size <= searchContentLimit && !isPaper(e.PathLower)
+	return !e.Folder && e.Size > 0 && e.Size <= searchContentLimit
 }
 
 // textMatches reports whether data is text and its words match the query.

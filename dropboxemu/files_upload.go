@@ -130,7 +130,7 @@ func (s *Server) upload(c *call) (any, error) {
 		e, wf = s.putFile(&t, c.acct, p, fc, mode, arg.Autorename, arg.StrictConflict, cm)
 	}
 	if wf != nil {
-		id, err := s.sessionOfUpload(c.acct, data, fc)
+		id, err := s.sessionOfUpload(c.acct, h, fc)
 		if err != nil {
 			s.dropContent(fc)
 			return nil, err

@@ -1,8 +1,11 @@
 package dropboxemu
 
 import (
+	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"slices"
 	"time"
 )
@@ -53,14 +56,41 @@ type sessionCursor struct {
 	Offset    uint64 `json:"offset"`
 }
 
+// UnmarshalJSON decodes an UploadSessionCursor strictly: both fields are
+// required and no others are allowed (the outer decoder's strictness does
+// not reach into a custom unmarshaler).
+func (sc *sessionCursor) UnmarshalJSON(b []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	for _, f := range []string{"session_id", "offset"} {
+		if _, ok := m[f]; !ok {
+			return &valueError{"cursor: missing required field '" + f + "'"}
+		}
+	}
+	type plain sessionCursor
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode((*plain)(sc))
+}
+
 // partOf stores data as a part at offset.
-func (s *Server) partOf(data []byte, offset int64) (sessionPart, error) {
+// h, when not nil, is the hasher that read exactly data: its block digests
+// are reused instead of hashing data again.
+func (s *Server) partOf(data []byte, offset int64, h *contentHasher) (sessionPart, error) {
 	p := sessionPart{Offset: offset, Size: int64(len(data))}
 	if len(data) == 0 {
 		return p, nil
 	}
 	if offset%blockSize == 0 {
-		for _, d := range blockDigests(data) {
+		var ds [][sha256.Size]byte
+		if h != nil {
+			ds = h.blockDigests()
+		} else {
+			ds = blockDigests(data)
+		}
+		for _, d := range ds {
 			p.Digests = append(p.Digests, hex.EncodeToString(d[:]))
 		}
 	}
@@ -108,7 +138,7 @@ func (s *Server) uploadSessionStart(c *call) (any, error) {
 	if arg.ContentHash != nil && *arg.ContentHash != h.Hex() {
 		return nil, routeError(u("content_hash_mismatch"))
 	}
-	part, err := s.partOf(data, 0)
+	part, err := s.partOf(data, 0, h)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +288,7 @@ func addPart(t *tx, us *uploadSession, part sessionPart, close bool) (replaced [
 		if part.Size > 0 || close {
 			us.Parts = append(us.Parts, part)
 		}
-		slices.SortFunc(us.Parts, func(a, b sessionPart) int { return int(a.Offset - b.Offset) })
+		slices.SortFunc(us.Parts, func(a, b sessionPart) int { return cmp.Compare(a.Offset, b.Offset) })
 		if close {
 			us.Size = part.Offset + part.Size
 		}
@@ -299,6 +329,9 @@ func (s *Server) uploadSessionAppendV1(c *call) (any, error) {
 }
 
 func (s *Server) appendOne(c *call, cur sessionCursor, close bool, contentHash *string) (any, error) {
+	if cur.Offset > maxSessionSize {
+		return nil, routeError(u("too_large")) // and no int64 overflow below
+	}
 	offset := int64(cur.Offset)
 	// Fail fast, before reading the body, when the append cannot succeed.
 	s.mu.RLock()
@@ -315,7 +348,7 @@ func (s *Server) appendOne(c *call, cur sessionCursor, close bool, contentHash *
 	if contentHash != nil && *contentHash != h.Hex() {
 		return nil, routeError(u("content_hash_mismatch"))
 	}
-	part, err := s.partOf(data, offset)
+	part, err := s.partOf(data, offset, h)
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +409,11 @@ func (s *Server) uploadSessionAppendBatch(c *call) (any, error) {
 	for i, e := range arg.Entries {
 		chunk := data[off : off+e.Length]
 		off += e.Length
-		part, err := s.partOf(chunk, int64(e.Cursor.Offset))
+		if e.Cursor.Offset > maxSessionSize {
+			results[i] = uv("failure", u("too_large"))
+			continue
+		}
+		part, err := s.partOf(chunk, int64(e.Cursor.Offset), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -543,7 +580,7 @@ func (s *Server) uploadSessionFinish(c *call) (any, error) {
 	if arg.ContentHash != nil && *arg.ContentHash != h.Hex() {
 		return nil, routeError(u("content_hash_mismatch"))
 	}
-	part, err := s.partOf(data, int64(arg.Cursor.Offset))
+	part, err := s.partOf(data, int64(arg.Cursor.Offset), h)
 	if err != nil {
 		return nil, err
 	}
@@ -589,14 +626,14 @@ func (s *Server) keepFinishData(c *call, arg *finishArg, part sessionPart, ferr 
 // sessionOfUpload keeps the bytes of a files/upload that could not be
 // written in a closed upload session and returns its id, which Dropbox
 // reports in UploadWriteFailed.upload_session_id so that the commit can be
-// retried with upload_session/finish. fc holds data, already stored. The
-// caller holds s.mu.
-func (s *Server) sessionOfUpload(acct *Account, data []byte, fc fileContent) (string, error) {
+// retried with upload_session/finish. fc holds the bytes h read, already
+// stored. The caller holds s.mu.
+func (s *Server) sessionOfUpload(acct *Account, h *contentHasher, fc fileContent) (string, error) {
 	us := &uploadSession{ID: newSessionID(), AccountID: acct.ID, Closed: true, Size: fc.Size,
 		Expires: s.clock.Now().Add(sessionLifetime)}
 	if len(fc.Segments) > 0 {
 		p := sessionPart{Size: fc.Size, Blob: fc.Segments[0].Blob}
-		for _, d := range blockDigests(data) {
+		for _, d := range h.blockDigests() {
 			p.Digests = append(p.Digests, hex.EncodeToString(d[:]))
 		}
 		us.Parts = []sessionPart{p}

@@ -71,7 +71,7 @@ func (w *writeFailure) Error() string { return fmt.Sprintf("write failed: %v", w
 // the WriteError Dropbox gives for it. The caller holds s.mu.
 func (s *Server) writeTarget(acct *Account, p parsedPath) (target, *writeFailure) {
 	if p.Kind == pathRoot || p.Kind == pathRev {
-		return target{}, &writeFailure{uv("malformed_path", "the root folder cannot be written")}
+		return target{}, &writeFailure{u("malformed_path")} // the root cannot be written
 	}
 	t, lerr := s.resolve(acct, p)
 	switch {
@@ -79,10 +79,10 @@ func (s *Server) writeTarget(acct *Account, p parsedPath) (target, *writeFailure
 	case lerr[".tag"] == "not_folder":
 		return target{}, &writeFailure{writeConflict("file_ancestor")}
 	default:
-		return target{}, &writeFailure{uv("malformed_path", "the id or namespace in the path does not exist")}
+		return target{}, &writeFailure{u("malformed_path")} // an unknown id or namespace
 	}
 	if t.lower == "" {
-		return target{}, &writeFailure{uv("malformed_path", "the root folder cannot be written")}
+		return target{}, &writeFailure{u("malformed_path")}
 	}
 	_, name := splitPath(t.display)
 	if disallowedName(name) {

@@ -27,8 +27,8 @@ type parsedPath struct {
 // reRev is the character set of a Rev (files.stone: at least 9 of them).
 var reRev = regexp.MustCompile(`^[0-9a-f]+$`)
 
-// pathError is the plain reason a path is malformed, for
-// LookupError.malformed_path / WriteError.malformed_path.
+// pathError says why a path is malformed. Dropbox's malformed_path errors
+// carry no reason, so it stays on this side of the wire.
 type pathError struct{ reason string }
 
 func (e *pathError) Error() string { return e.reason }

@@ -11,6 +11,7 @@ import (
 	"github.com/dropbox/dropbox-sdk-go-unofficial/v6/dropbox/files"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/dropbridge/dropbridge/dropboxemu"
 	"github.com/dropbridge/dropbridge/dropboxtest"
 )
 
@@ -376,6 +377,28 @@ func TestListFolderReset(t *testing.T) {
 	// A cursor that is not one is a 400.
 	_, err = fc.ListFolderContinueContext(t.Context(), files.NewListFolderContinueArg("AAEbogus"))
 	coreBadRequest(t, err, "cursor")
+}
+
+// TestListFolderResetAfterLogLimit checks that a cursor older than the
+// change history a namespace keeps (Options.ChangeLogLimit) is reset, and one
+// within it is not.
+func TestListFolderResetAfterLogLimit(t *testing.T) {
+	t.Parallel()
+	_, _, fc := coreSetup(t, dropboxtest.WithOptions(func(o *dropboxemu.Options) { o.ChangeLogLimit = 3 }))
+	_, old := coreList(t, fc, files.NewListFolderArg(""))
+	corePut(t, fc, "/1", nil)
+	corePut(t, fc, "/2", nil)
+	_, recent := coreList(t, fc, files.NewListFolderArg(""))
+	corePut(t, fc, "/3", nil)
+	corePut(t, fc, "/4", nil)
+	_, err := fc.ListFolderContinueContext(t.Context(), files.NewListFolderContinueArg(old))
+	if e := coreAPIErr[files.ListFolderContinueAPIError](t, err); e.EndpointError.Tag != files.ListFolderContinueErrorReset {
+		t.Errorf("continue with a cursor beyond the history: %v", err)
+	}
+	got, _ := coreContinue(t, fc, recent)
+	if diff := cmp.Diff([]string{"file /3", "file /4"}, coreSummaries(got)); diff != "" {
+		t.Errorf("continue within the history (-want +got):\n%s", diff)
+	}
 }
 
 func TestListFolderNonDownloadableAndFlags(t *testing.T) {

@@ -188,6 +188,12 @@ func TestSearchContent(t *testing.T) {
 	if diff := cmp.Diff([]string{"file /notes.txt file_content"}, got); diff != "" {
 		t.Errorf("search 'lazy do' (-want +got):\n%s", diff)
 	}
+	// Paper documents are text too.
+	featPaper(t, fc, "/Trip.paper", files.ImportFormatHtml, "<p>Visit the <b>Galaxy</b> museum</p>")
+	got = featSearch(t, fc, &files.SearchV2Arg{Query: "galaxy museum"})
+	if diff := cmp.Diff([]string{"file /Trip.paper file_content"}, got); diff != "" {
+		t.Errorf("search in a Paper doc (-want +got):\n%s", diff)
+	}
 }
 
 func TestSearchOptionsAndPaging(t *testing.T) {

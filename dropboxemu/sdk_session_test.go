@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,8 +71,21 @@ func coreRead(t *testing.T, fc files.ContextClient, path string) []byte {
 
 func TestSessionSequential(t *testing.T) {
 	t.Parallel()
-	_, _, fc := coreSetup(t)
+	emu, acct, fc := coreSetup(t)
 	id := coreStart(t, fc, files.NewUploadSessionStartArg(), []byte("ab"))
+	// UploadSessionCursor's fields are both required, and nothing else goes.
+	for cursor, want := range map[string]string{
+		`{"session_id":"` + id + `"}`:                          "missing required field 'offset'",
+		`{"offset":2}`:                                         "missing required field 'session_id'",
+		`{"session_id":"` + id + `","offset":2,"extra":true}`: "unknown field",
+		`{"session_id":"` + id + `","offset":-2}`:             "offset",
+	} {
+		r := do(t, emu, rawCall{Route: "files/upload_session/append_v2", Token: acct.AccessToken, Style: "upload",
+			Arg: `{"cursor":` + cursor + `}`, Body: []byte("cd")})
+		if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), want) {
+			t.Errorf("append_v2 with cursor %s: %d %s, want 400 about %s", cursor, r.Status, r.Body, want)
+		}
+	}
 	if e := coreAppend(t, fc, id, 2, []byte("cd"), false); e != nil {
 		t.Fatalf("append: %v", e.Tag)
 	}
@@ -231,17 +245,18 @@ func TestSessionConcurrent(t *testing.T) {
 	// The whole blocks, in parallel and in a shuffled order.
 	order := rand.Perm(3)
 	var wg sync.WaitGroup
-	errs := make([]*files.UploadSessionAppendError, 3)
+	errs := make([]error, 3)
 	for _, i := range order {
 		wg.Go(func() {
 			off := i * coreBlock
-			errs[i] = coreAppend(t, fc, id, uint64(off), data[off:off+coreBlock], false)
+			arg := files.NewUploadSessionAppendArg(files.NewUploadSessionCursor(id, uint64(off)))
+			errs[i] = fc.UploadSessionAppendV2Context(t.Context(), arg, bytes.NewReader(data[off:off+coreBlock]))
 		})
 	}
 	wg.Wait()
-	for i, e := range errs {
-		if e != nil {
-			t.Fatalf("parallel append of block %d: %v", i, e.Tag)
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("parallel append of block %d: %v", i, err)
 		}
 	}
 	// A part that overlaps one that is there is refused; a retry of the

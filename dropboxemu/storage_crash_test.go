@@ -136,10 +136,9 @@ func TestCrash(t *testing.T) {
 		acked  = map[string]sent{}
 		nAcked atomic.Int32
 	)
-	killAfter := int32(10 + rng.IntN(140))
+	killAfter := int32(5 + rng.IntN(100))
 	reached := make(chan struct{})
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
+	ctx := t.Context()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}}
 	defer client.CloseIdleConnections()
 	var wg sync.WaitGroup
@@ -173,15 +172,20 @@ func TestCrash(t *testing.T) {
 			}
 		})
 	}
-	// Kill once enough uploads were acknowledged, with others in flight.
+	// Kill once enough uploads were acknowledged, with others in flight, or
+	// after a few seconds on a slow machine.
+	limit := time.NewTimer(5 * time.Second)
+	defer limit.Stop()
 	select {
 	case <-reached:
+	case <-limit.C:
 	case <-child.done:
 		t.Fatal("the emulator process exited by itself")
-	case <-ctx.Done():
-		t.Fatalf("only %d uploads acknowledged before the time limit", nAcked.Load())
 	}
 	child.kill(t)
+	if nAcked.Load() == 0 {
+		t.Fatal("no upload was acknowledged before the kill")
+	}
 	wg.Wait()
 	t.Logf("killed after %d acknowledged uploads (%d started)", len(acked), len(all))
 

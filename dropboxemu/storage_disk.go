@@ -18,10 +18,13 @@ import (
 // DiskBackend keeps state in a folder: a journal of committed batches
 // (journal.log), compacted each time the folder is opened, and one file per
 // blob under blobs/. Every Commit and PutBlob is fsynced before it returns,
-// so nothing acknowledged is lost when the process is killed. A torn batch at
-// the end of the journal (a crash during Commit) is discarded on open.
+// so nothing acknowledged is lost when the process is killed or the machine
+// loses power. A torn batch at the end of the journal (a crash during
+// Commit) is discarded on open; a blob is written aside and linked into
+// place, so it is either whole or absent.
 //
-// Only one process may open a folder at a time.
+// A DiskBackend is safe for concurrent use. Only one DiskBackend, in any
+// process, may have a folder open at a time.
 type DiskBackend struct {
 	dir  string
 	lock *os.File
@@ -41,12 +44,20 @@ const maxBatch = 1 << 30
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
-// OpenDiskBackend opens (creating if needed) the backend in dir.
+// OpenDiskBackend opens (creating if needed) the backend in dir. It fails
+// when the folder is in use by another DiskBackend, here or in another
+// process, or when its journal cannot be read and compacted.
 func OpenDiskBackend(dir string) (*DiskBackend, error) {
 	for _, d := range []string{dir, filepath.Join(dir, "blobs"), filepath.Join(dir, "tmp")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("dropboxemu: create data folder: %w", err)
 		}
+	}
+	// Make the folders themselves durable before anything is stored in them.
+	// The parent may not be readable; its sync is best effort.
+	_ = syncDir(filepath.Dir(filepath.Clean(dir)))
+	if err := syncDir(dir); err != nil {
+		return nil, fmt.Errorf("dropboxemu: create data folder: %w", err)
 	}
 	lock, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
@@ -370,7 +381,14 @@ func (d *DiskBackend) PutBlob(id string, data []byte) error {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("dropboxemu: blob %s exists", id)
 		}
-		return fmt.Errorf("dropboxemu: store blob: %w", err)
+		// A file system without hard links: rename, which cannot refuse an
+		// existing id atomically, after checking again.
+		if _, serr := os.Lstat(p); serr == nil {
+			return fmt.Errorf("dropboxemu: blob %s exists", id)
+		}
+		if rerr := os.Rename(tmp.Name(), p); rerr != nil {
+			return fmt.Errorf("dropboxemu: store blob: %w", errors.Join(err, rerr))
+		}
 	}
 	if err := syncDir(filepath.Dir(p)); err != nil {
 		return fmt.Errorf("dropboxemu: store blob: %w", err)

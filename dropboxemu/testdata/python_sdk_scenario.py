@@ -11,12 +11,15 @@ traceback on stderr.
 
 import datetime
 import hashlib
+import io
 import json
 import os
 import sys
+import zipfile
 
 import dropbox
-from dropbox import files
+import requests
+from dropbox import files, users
 
 BLOCK = 4 * 1024 * 1024
 
@@ -52,6 +55,94 @@ def list_all(dbx, path, limit):
         pages.append(res)
     entries = [e for p in pages for e in p.entries]
     return entries, res.cursor, len(pages)
+
+
+def wait_job(check, launch):
+    """Follows an async launch (or takes its inline result) to completion."""
+    if launch.is_complete():
+        return launch.get_complete()
+    job = launch.get_async_job_id()
+    for _ in range(20):
+        status = check(job)
+        if status.is_complete():
+            return status.get_complete()
+        check(not status.is_failed(), "job failed: %r" % status)
+    raise AssertionError("job %s never completed" % job)
+
+
+def tour(dbx, account_id, app_key, app_secret):
+    """Calls a wide set of routes, so that the SDK's own validation of every
+    result (patterns, lengths, unions) passes over the emulator's answers."""
+    usage = dbx.users_get_space_usage()
+    check(usage.used > 0 and usage.allocation.is_individual(), "space usage %r" % usage)
+    check(dbx.users_get_account(account_id).account_id == account_id, "get_account")
+    check([a.account_id for a in dbx.users_get_account_batch([account_id])] == [account_id], "get_account_batch")
+    vals = dbx.users_features_get_values([users.UserFeature.paper_as_files, users.UserFeature.file_locking])
+    check(len(vals.values) == 2, "features %r" % vals)
+    app = dropbox.Dropbox(app_key=app_key, app_secret=app_secret, max_retries_on_error=0)
+    check(app.check_app("app auth").result == "app auth", "check/app with Basic auth")
+
+    folder = dbx.files_create_folder_v2("/Tour/Folder").metadata
+    check(folder.path_display == "/Tour/Folder", "create_folder_v2 %r" % folder)
+    copied = dbx.files_copy_v2("/Python/Grüße 😀.txt", "/Tour/copy.txt").metadata
+    moved = dbx.files_move_v2("/Tour/copy.txt", "/Tour/Folder/moved.txt").metadata
+    check(moved.id == copied.id and moved.path_lower == "/tour/folder/moved.txt", "move_v2 %r" % moved)
+
+    # Conditional writes and revisions.
+    v1 = dbx.files_upload(b"v1", "/Tour/doc.txt")
+    v2 = dbx.files_upload(b"v2", "/Tour/doc.txt", mode=files.WriteMode.update(v1.rev))
+    check(v2.id == v1.id and v2.rev != v1.rev, "update mode")
+    try:
+        dbx.files_upload(b"v3", "/Tour/doc.txt", mode=files.WriteMode.update(v1.rev))
+        raise AssertionError("update with a stale rev succeeded")
+    except dropbox.exceptions.ApiError as e:
+        check(e.error.is_path() and e.error.get_path().reason.is_conflict(), "stale update gave %r" % e.error)
+    revs = dbx.files_list_revisions("/Tour/doc.txt")
+    check([r.rev for r in revs.entries] == [v2.rev, v1.rev], "list_revisions %r" % [r.rev for r in revs.entries])
+    restored = dbx.files_restore("/Tour/doc.txt", v1.rev)
+    check(restored.content_hash == content_hash(b"v1"), "restore %r" % restored)
+
+    link = dbx.files_get_temporary_link("/Tour/doc.txt").link
+    body = requests.get(link, timeout=30)
+    check(body.status_code == 200 and body.content == b"v1", "temporary link: %d %r" % (body.status_code, body.content))
+
+    found = dbx.files_search_v2("moved").matches
+    check(any(m.metadata.get_metadata().path_lower == "/tour/folder/moved.txt" for m in found), "search_v2")
+    dbx.files_tags_add("/Tour/doc.txt", "blue")
+    tags = dbx.files_tags_get(["/Tour/doc.txt"]).paths_to_tags
+    check([t.get_user_generated_tag().tag_text for t in tags[0].tags] == ["blue"], "tags %r" % tags)
+    dbx.files_tags_remove("/Tour/doc.txt", "blue")
+
+    _, resp = dbx.files_download_zip("/Tour")
+    with resp:
+        names = sorted(zipfile.ZipFile(io.BytesIO(resp.content)).namelist())
+    check("Tour/doc.txt" in names and "Tour/Folder/moved.txt" in names, "download_zip names %r" % names)
+
+    dbx.files_paper_create(b"# Title\n\nSome text.\n", "/Tour/Notes.paper", files.ImportFormat.markdown)
+    _, resp = dbx.files_export("/Tour/Notes.paper")
+    with resp:
+        check(b"Title" in resp.content, "export %r" % resp.content)
+
+    # Batches: sessions committed together, folders, copies, deletes.
+    ids = dbx.files_upload_session_start_batch(2).session_ids
+    entries = []
+    for i, sid in enumerate(ids):
+        data = ("batch %d" % i).encode()
+        dbx.files_upload_session_append_v2(data, files.UploadSessionCursor(sid, 0), close=True)
+        entries.append(files.UploadSessionFinishArg(files.UploadSessionCursor(sid, len(data)),
+                                                    files.CommitInfo("/Tour/Batch/%d.txt" % i)))
+    res = dbx.files_upload_session_finish_batch_v2(entries)
+    check(all(e.is_success() for e in res.entries), "finish_batch_v2 %r" % res)
+    res = wait_job(dbx.files_create_folder_batch_check,
+                   dbx.files_create_folder_batch(["/Tour/B1", "/Tour/B2"], force_async=True))
+    check(len(res.entries) == 2 and all(e.is_success() for e in res.entries), "create_folder_batch %r" % res)
+    res = wait_job(dbx.files_copy_batch_check_v2,
+                   dbx.files_copy_batch_v2([files.RelocationPath("/Tour/doc.txt", "/Tour/B1/doc.txt")]))
+    check(all(e.is_success() for e in res.entries), "copy_batch_v2 %r" % res)
+    res = wait_job(dbx.files_delete_batch_check, dbx.files_delete_batch([files.DeleteArg("/Tour/B2")]))
+    check(all(e.is_success() for e in res.entries), "delete_batch %r" % res)
+    gone = dbx.files_get_metadata("/Tour/B2", include_deleted=True)
+    check(isinstance(gone, files.DeletedMetadata), "deleted metadata %r" % gone)
 
 
 def main():
@@ -127,6 +218,8 @@ def main():
     poll = dbx.files_list_folder_longpoll(latest, timeout=30)
     check(poll.changes, "longpoll after a change said no changes")
 
+    tour(dbx, account_id, app_key, app_secret)
+
     # Let the Go test expire every access token, then keep working.
     emit("expire", cursor=cursor)
     check(sys.stdin.readline().strip() == "expired", "unexpected answer from the test")
@@ -162,7 +255,18 @@ def main():
             ("FileMetadata", "/python/poke.txt")]
     check(got == want, "changes %r, want %r" % (got, want))
 
-    emit("done", access_tokens=3)
+    # Revoking a token minted from the refresh token revokes the refresh
+    # token too: a later refresh fails.
+    dbx2.auth_token_revoke()
+    dbx3 = dropbox.Dropbox(oauth2_refresh_token=refresh, app_key=app_key, app_secret=app_secret,
+                           max_retries_on_error=0)
+    try:
+        dbx3.users_get_current_account()
+        raise AssertionError("a revoked refresh token still works")
+    except dropbox.exceptions.AuthError as e:
+        check(e.error.is_invalid_access_token(), "revoked refresh token gave %r" % e.error)
+
+    emit("done")
 
 
 if __name__ == "__main__":
