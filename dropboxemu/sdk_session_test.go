@@ -75,8 +75,8 @@ func TestSessionSequential(t *testing.T) {
 	id := coreStart(t, fc, files.NewUploadSessionStartArg(), []byte("ab"))
 	// UploadSessionCursor's fields are both required, and nothing else goes.
 	for cursor, want := range map[string]string{
-		`{"session_id":"` + id + `"}`:                          "missing required field 'offset'",
-		`{"offset":2}`:                                         "missing required field 'session_id'",
+		`{"session_id":"` + id + `"}`: "missing required field 'offset'",
+		`{"offset":2}`:                "missing required field 'session_id'",
 		`{"session_id":"` + id + `","offset":2,"extra":true}`: "unknown field",
 		`{"session_id":"` + id + `","offset":-2}`:             "offset",
 	} {

@@ -28,9 +28,16 @@ import (
 // disk-backed emulator on the folder the variable names (see TestMain).
 const crashChildEnv = "DROPBOXEMU_CRASH_CHILD_DIR"
 
+// failedCommitChildEnv makes the test binary run failedCommitChild on the
+// folder it names (see TestBackendDiskFailedCommit).
+const failedCommitChildEnv = "DROPBOXEMU_FAILED_COMMIT_CHILD_DIR"
+
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(crashChildEnv); dir != "" {
 		os.Exit(serveCrashChild(dir))
+	}
+	if dir := os.Getenv(failedCommitChildEnv); dir != "" {
+		os.Exit(failedCommitChild(dir))
 	}
 	os.Exit(m.Run())
 }

@@ -8,11 +8,13 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -524,4 +526,64 @@ func TestBackendDiskCorruptBatch(t *testing.T) {
 			checkTornRecovery(t, dir, want)
 		})
 	}
+}
+
+// TestBackendDiskFailedCommit makes a Commit fail halfway through its write
+// (a file size limit, as a full disk would) and checks that the batch is
+// cut off again: the next Commit succeeds and survives a reopen. Otherwise
+// the torn bytes would hide every later, acknowledged batch.
+func TestBackendDiskFailedCommit(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts a process")
+	}
+	dir := t.TempDir()
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), failedCommitChildEnv+"="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	b := openDisk(t, dir)
+	want := rows{"t": {"before": "1", "after": "2"}}
+	if diff := cmp.Diff(want, loadRows(t, b)); diff != "" {
+		t.Errorf("Load after a failed commit (-want +got):\n%s", diff)
+	}
+}
+
+// failedCommitChild runs in a child process, because a file size limit
+// applies to the whole process.
+func failedCommitChild(dir string) int {
+	fail := func(format string, args ...any) int {
+		fmt.Fprintf(os.Stderr, format+"\n", args...)
+		return 1
+	}
+	b, err := dropboxemu.OpenDiskBackend(dir)
+	if err != nil {
+		return fail("open: %v", err)
+	}
+	defer b.Close()
+	if err := b.Commit([]dropboxemu.Op{put("t", "before", "1")}); err != nil {
+		return fail("first commit: %v", err)
+	}
+	st, err := os.Stat(filepath.Join(dir, "journal.log"))
+	if err != nil {
+		return fail("stat journal: %v", err)
+	}
+	// Go ignores SIGXFSZ, so a write past the limit fails with EFBIG.
+	lim := syscall.Rlimit{Cur: uint64(st.Size()) + 4096}
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+		return fail("getrlimit: %v", err)
+	}
+	lim.Max = old.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
+		return fail("setrlimit: %v", err)
+	}
+	if err := b.Commit([]dropboxemu.Op{put("t", "big", strings.Repeat("x", 64<<10))}); err == nil {
+		return fail("a commit past the file size limit succeeded")
+	}
+	if err := b.Commit([]dropboxemu.Op{put("t", "after", "2")}); err != nil {
+		return fail("the commit after a failed one: %v", err)
+	}
+	return 0
 }
