@@ -18,6 +18,24 @@ type contentHasher struct {
 	// done holds the digest of every whole block so far, so that an upload
 	// session part keeps them without hashing its bytes a second time.
 	done [][sha256.Size]byte
+	// tail is the digest of a final short block computed elsewhere
+	// (hasherOf); a hasher with a tail takes no more writes.
+	tail *[sha256.Size]byte
+}
+
+// hasherOf returns a finished hasher over the block digests ds (the last
+// one may be of a short block), as computed by readBody.
+func hasherOf(ds [][sha256.Size]byte, size int) *contentHasher {
+	h := newContentHasher()
+	for i, d := range ds {
+		if i == len(ds)-1 && size%blockSize != 0 {
+			h.tail = &d
+			break
+		}
+		h.done = append(h.done, d)
+		h.overall.Write(d[:])
+	}
+	return h
 }
 
 func newContentHasher() *contentHasher {
@@ -25,6 +43,9 @@ func newContentHasher() *contentHasher {
 }
 
 func (h *contentHasher) Write(p []byte) (int, error) {
+	if h.tail != nil {
+		panic("dropboxemu: write to a finished content hasher")
+	}
 	total := len(p)
 	for len(p) > 0 {
 		k := min(blockSize-h.n, len(p))
@@ -55,6 +76,9 @@ func (h *contentHasher) addBlockDigest(d []byte) {
 // blockDigests returns the SHA-256 of each 4 MiB block written, the last
 // one possibly short, as blockDigests of the same bytes would.
 func (h *contentHasher) blockDigests() [][sha256.Size]byte {
+	if h.tail != nil {
+		return append(h.done[:len(h.done):len(h.done)], *h.tail)
+	}
 	if h.n == 0 {
 		return h.done
 	}
@@ -66,7 +90,10 @@ func (h *contentHasher) blockDigests() [][sha256.Size]byte {
 // Hex returns the content hash of everything written.
 func (h *contentHasher) Hex() string {
 	o := h.overall
-	if h.n > 0 {
+	if h.tail != nil {
+		o = cloneHash(h.overall)
+		o.Write(h.tail[:])
+	} else if h.n > 0 {
 		// Clone so that Hex may be called more than once.
 		o = cloneHash(h.overall)
 		o.Write(h.block.Sum(nil))

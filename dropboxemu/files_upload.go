@@ -2,7 +2,6 @@ package dropboxemu
 
 import (
 	"errors"
-	"io"
 	"net/http"
 )
 
@@ -16,43 +15,14 @@ type uploadArg struct {
 }
 
 // readUploadBody reads the request body (at most the upload limit) into one
-// buffer and hashes it on the way. An oversized body is payload_too_large.
+// buffer, hashing it on the way (see readBody). An oversized body is
+// payload_too_large.
 func (s *Server) readUploadBody(c *call, payloadTooLarge map[string]any) ([]byte, *contentHasher, error) {
-	limit := s.opts.MaxUploadRequest
-	if c.r.ContentLength > limit {
-		return nil, nil, routeError(payloadTooLarge)
+	ub, err := s.readBody(c, payloadTooLarge)
+	if err != nil {
+		return nil, nil, err
 	}
-	var buf []byte
-	if c.r.ContentLength >= 0 {
-		buf = make([]byte, 0, c.r.ContentLength)
-	}
-	h := newContentHasher()
-	body := http.MaxBytesReader(c.w, c.r.Body, limit)
-	chunk := make([]byte, 0, 256<<10)
-	for {
-		if cap(buf)-len(buf) > 0 {
-			// Read straight into the final buffer.
-			n, err := body.Read(buf[len(buf):cap(buf)])
-			h.Write(buf[len(buf) : len(buf)+n])
-			buf = buf[:len(buf)+n]
-			if err != nil {
-				if errors.Is(err, io.EOF) {
-					return buf, h, nil
-				}
-				return nil, nil, readErr(err, payloadTooLarge)
-			}
-			continue
-		}
-		n, err := body.Read(chunk[:cap(chunk)])
-		h.Write(chunk[:n])
-		buf = append(buf, chunk[:n]...)
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return buf, h, nil
-			}
-			return nil, nil, readErr(err, payloadTooLarge)
-		}
-	}
+	return ub.Data, hasherOf(ub.Digests, len(ub.Data)), nil
 }
 
 func readErr(err error, payloadTooLarge map[string]any) error {

@@ -34,15 +34,24 @@ func (s *Server) readBody(c *call, payloadTooLarge map[string]any) (*uploadBody,
 	buf := make([]byte, 0, capHint)
 	body := http.MaxBytesReader(c.w, c.r.Body, limit)
 
-	blocks := make(chan []byte, 8)
-	digests := make(chan [][sha256.Size]byte, 1)
-	go func() {
-		var out [][sha256.Size]byte
-		for b := range blocks {
-			out = append(out, sha256.Sum256(b))
-		}
-		digests <- out
-	}()
+	// Two hashers: the blocks are independent, and on a small machine one
+	// core reads while the other hashes.
+	type block struct {
+		i    int
+		data []byte
+	}
+	blocks := make(chan block, 8)
+	results := make(chan map[int][sha256.Size]byte, 2)
+	for range 2 {
+		go func() {
+			out := map[int][sha256.Size]byte{}
+			for b := range blocks {
+				out[b.i] = sha256.Sum256(b.data)
+			}
+			results <- out
+		}()
+	}
+	nblocks := 0
 	hashed := 0 // bytes handed to the hasher
 	var readErr error
 	var probe [512]byte
@@ -65,7 +74,8 @@ func (s *Server) readBody(c *call, payloadTooLarge map[string]any) (*uploadBody,
 			buf = buf[:len(buf)+n]
 		}
 		for len(buf)-hashed >= blockSize {
-			blocks <- buf[hashed : hashed+blockSize]
+			blocks <- block{nblocks, buf[hashed : hashed+blockSize]}
+			nblocks++
 			hashed += blockSize
 		}
 		if err != nil {
@@ -76,10 +86,16 @@ func (s *Server) readBody(c *call, payloadTooLarge map[string]any) (*uploadBody,
 		}
 	}
 	if readErr == nil && hashed < len(buf) {
-		blocks <- buf[hashed:]
+		blocks <- block{nblocks, buf[hashed:]}
+		nblocks++
 	}
 	close(blocks)
-	ds := <-digests
+	ds := make([][sha256.Size]byte, nblocks)
+	for range 2 {
+		for i, d := range <-results {
+			ds[i] = d
+		}
+	}
 	if readErr != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(readErr, &mbe) {

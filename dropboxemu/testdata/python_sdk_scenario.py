@@ -220,6 +220,16 @@ def main():
 
     tour(dbx, account_id, app_key, app_secret)
 
+    # A 429 with retry_after: the SDK waits as told and retries by itself.
+    admin = "https://%s/_emulator/faults" % os.environ["DROPBOX_API_HOST"]
+    r = requests.post(admin, json={"route": "files/get_metadata", "status": 429,
+                                   "reason": "too_many_write_operations", "retry_after": 1, "times": 1}, timeout=30)
+    check(r.status_code == 200, "inject fault: %d %s" % (r.status_code, r.text))
+    started = datetime.datetime.now()
+    m = dbx.files_get_metadata("/python/big.bin")
+    waited = (datetime.datetime.now() - started).total_seconds()
+    check(m.id == bigmeta.id and waited >= 1, "429 retry: waited %.2fs" % waited)
+
     # Let the Go test expire every access token, then keep working.
     emit("expire", cursor=cursor)
     check(sys.stdin.readline().strip() == "expired", "unexpected answer from the test")
