@@ -94,7 +94,23 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			adminError(w, http.StatusBadRequest, "advance_seconds must be >= 0: the clock does not go back")
 			return
 		}
-		s.clock.Advance(time.Duration(arg.AdvanceSeconds * float64(time.Second)))
+		if arg.AdvanceSeconds > 100*365*24*3600 {
+			adminError(w, http.StatusBadRequest, "advance_seconds must be at most a century")
+			return
+		}
+		// Persist the new offset first, so that a disk-backed emulator keeps
+		// its time across restarts (expiries, server_modified).
+		s.mu.Lock()
+		d := time.Duration(arg.AdvanceSeconds * float64(time.Second))
+		var t tx
+		t.put(tblMeta, "clock", map[string]int64{"offset_ns": int64(s.clock.Offset() + d)})
+		if err := s.commit(&t); err != nil {
+			s.mu.Unlock()
+			adminError(w, http.StatusInternalServerError, "%v", err)
+			return
+		}
+		s.clock.Advance(d)
+		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, map[string]string{"now": s.clock.Now().Format(time.RFC3339)})
 	case path == "clock" && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, map[string]string{"now": s.clock.Now().Format(time.RFC3339)})
@@ -178,6 +194,7 @@ type createAccountArg struct {
 	AppKey      string `json:"app_key"` // optional: the account authorises this app
 	Locale      string `json:"locale"`
 	Country     string `json:"country"`
+	Quota       int64  `json:"quota"` // bytes; 0: the plan's (basic 2 GiB, pro 2 TiB, business 5 TiB)
 }
 
 // accountResult is what the admin API answers for a created account.
@@ -244,6 +261,12 @@ func (s *Server) createAccount(arg createAccountArg) (*Account, error) {
 		arg.Country = "US"
 	}
 	quota := map[string]int64{"basic": 2 << 30, "pro": 2 << 40, "business": 5 << 40}[arg.AccountType]
+	if arg.Quota < 0 {
+		return nil, fmt.Errorf("quota must be >= 0 bytes")
+	}
+	if arg.Quota > 0 {
+		quota = arg.Quota
+	}
 	var t tx
 	nsID := s.nextNS(&t)
 	acct := &Account{ID: newAccountID(), UID: s.nextUID(&t), Email: arg.Email, DisplayName: arg.DisplayName,
@@ -352,6 +375,9 @@ func (s *Server) adminResetCursors(w http.ResponseWriter, r *http.Request) {
 		for _, c := range ns.log {
 			t.del(tblChange, changeKey(ns.ID, c.Seq))
 		}
+		// Skip a sequence number so that even a cursor that is up to date
+		// (Seq = NextSeq-1) falls before LogStart, while new cursors are valid.
+		ns.NextSeq++
 		ns.LogStart = ns.NextSeq
 		t.put(tblNS, ns.ID, ns)
 		touched = append(touched, ns)
@@ -362,6 +388,7 @@ func (s *Server) adminResetCursors(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, ns := range touched {
 		ns.log = nil
+		ns.notify() // waiting long-polls answer reset now
 	}
 	writeJSON(w, http.StatusOK, map[string]any{})
 }

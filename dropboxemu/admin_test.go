@@ -226,7 +226,7 @@ func TestAdminRefusesBadInput(t *testing.T) {
 		{http.MethodPost, "/_emulator/accounts", map[string]any{"email": "ADA@example.com"}, "400", "exists"},
 		{http.MethodPost, "/_emulator/accounts", map[string]any{"email": "bob@example.com", "account_type": "gold"}, "400", "account_type"},
 		{http.MethodPost, "/_emulator/accounts", map[string]any{"email": "bob@example.com", "app_key": "nope"}, "400", "does not exist"},
-		{http.MethodPost, "/_emulator/accounts", map[string]any{"email": "bob@example.com", "quota": 5}, "400", "unknown field"},
+		{http.MethodPost, "/_emulator/accounts", map[string]any{"email": "bob@example.com", "favorite_color": "blue"}, "400", "unknown field"},
 	} {
 		adminRefused(t, emu, tt.method, tt.path, tt.body, tt.status, tt.want)
 	}
@@ -236,5 +236,24 @@ func TestAdminRefusesBadInput(t *testing.T) {
 	emu.Admin(t, http.MethodGet, "/_emulator/accounts", nil, &accts)
 	if len(accts.Accounts) != 1 {
 		t.Errorf("refused calls created accounts: %v", accts.Accounts)
+	}
+}
+
+func TestAdminAccountQuota(t *testing.T) {
+	t.Parallel()
+	emu := dropboxtest.NewEmulator(t)
+	acct := emu.CreateAccount(t, dropboxtest.AccountArg{Email: "small@example.com", Quota: 10})
+	up := do(t, emu, rawCall{Route: "files/upload", Token: acct.AccessToken, Style: "upload",
+		Arg: map[string]any{"path": "/a.txt"}, Body: []byte("0123456789")})
+	if up.Status != 200 {
+		t.Fatalf("upload within quota: %d %s", up.Status, up.Body)
+	}
+	up = do(t, emu, rawCall{Route: "files/upload", Token: acct.AccessToken, Style: "upload",
+		Arg: map[string]any{"path": "/b.txt"}, Body: []byte("x")})
+	if up.Status != 409 || !strings.Contains(string(up.Body), "insufficient_space") {
+		t.Fatalf("upload beyond quota: %d %s", up.Status, up.Body)
+	}
+	if err := emu.AdminErr(http.MethodPost, "/_emulator/accounts", map[string]any{"email": "neg@example.com", "quota": -1}, nil); err == nil || !strings.Contains(err.Error(), "quota") {
+		t.Fatalf("negative quota: %v", err)
 	}
 }

@@ -42,6 +42,20 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// Offset returns how far the clock has been advanced.
+func (c *clock) Offset() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.offset
+}
+
+// setOffset restores an offset saved before a restart.
+func (c *clock) setOffset(d time.Duration) {
+	c.mu.Lock()
+	c.offset = d
+	c.mu.Unlock()
+}
+
 // Jumped returns a channel that is closed the next time the clock is advanced.
 func (c *clock) Jumped() <-chan struct{} {
 	c.mu.Lock()

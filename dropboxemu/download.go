@@ -22,6 +22,7 @@ type download struct {
 	Size        int64
 	ETag        string // for If-None-Match; "" for none
 	ContentType string // "" means application/octet-stream
+	NoRange     bool   // the route does not support Range requests (download_zip)
 }
 
 // contentReader reads the concatenation of segments from the backend.
@@ -140,7 +141,7 @@ func (s *Server) writeBody(c *call, d *download) {
 	size := d.Size
 	off, n := int64(0), size
 	status := http.StatusOK
-	if rh := c.r.Header.Get("Range"); rh != "" {
+	if rh := c.r.Header.Get("Range"); rh != "" && !d.NoRange {
 		start, length, ok := parseRange(rh, size)
 		if !ok {
 			h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))

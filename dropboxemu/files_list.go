@@ -373,6 +373,12 @@ func (s *Server) listFolderLongpoll(c *call) (any, error) {
 	timer := time.NewTimer(time.Duration(timeout) * time.Second)
 	defer timer.Stop()
 	for {
+		// The model may have been reloaded (after a failed commit): look the
+		// namespace up again each time round.
+		if ns = s.namespaces[cur.NS]; ns == nil {
+			s.mu.RUnlock()
+			return nil, routeError(u("reset"))
+		}
 		if hasChanges(ns, cur) {
 			s.mu.RUnlock()
 			return s.longpollResult(true), nil

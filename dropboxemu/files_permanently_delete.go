@@ -47,7 +47,7 @@ func (s *Server) permanentlyDelete(c *call) (any, error) {
 		return nil, routeError(uv("path_lookup", lookErr))
 	}
 	if tgt.lower == "" {
-		return nil, routeError(uv("path_write", uv("malformed_path", "the root folder cannot be deleted")))
+		return nil, routeError(uv("path_write", u("malformed_path")))
 	}
 	ns := tgt.ns
 	var t tx

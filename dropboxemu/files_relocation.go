@@ -91,7 +91,7 @@ func (s *Server) relocate(t *tx, acct *Account, r relocation, move, autorename b
 		return nil, uv("from_lookup", lerr)
 	}
 	if src.lower == "" {
-		return nil, uv("from_write", uv("malformed_path", "the root folder cannot be moved or copied"))
+		return nil, uv("from_write", u("malformed_path"))
 	}
 	e := src.entry
 	if e == nil {

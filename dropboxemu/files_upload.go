@@ -107,10 +107,14 @@ func (s *Server) upload(c *call) (any, error) {
 		}
 		return nil, routeError(uploadWriteFailed(wf.reason, id))
 	}
-	if e.ContentHash == hash && (len(e.Content) == 0 || len(fc.Segments) == 0 || e.Content[0].Blob != fc.Segments[0].Blob) {
+	ours := len(fc.Segments) > 0 && len(e.Content) > 0 && e.Content[0].Blob == fc.Segments[0].Blob
+	if !ours {
 		s.dropContent(fc) // the same content was already there
 	}
 	if err := s.commit(&t); err != nil {
+		if ours {
+			s.dropContent(fc) // the model was reloaded without it
+		}
 		return nil, err
 	}
 	return fileMetaNoTag(e), nil

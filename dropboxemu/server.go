@@ -58,6 +58,9 @@ type Options struct {
 	// LongpollBackoff, when > 0, is sent as the backoff (seconds) of every
 	// list_folder/longpoll answer, as Dropbox does under load.
 	LongpollBackoff int
+	// WebhookRetry is the retry schedule of webhook notifications; the zero
+	// value means Dropbox's: doubling from 1 s, at most 1 min apart, for 10 min.
+	WebhookRetry WebhookRetry
 	// JobPolls is how many checks of an async job answer in_progress before
 	// it is complete. 0 means none.
 	JobPolls int
@@ -139,7 +142,13 @@ func New(opts Options) (*Server, error) {
 	s.stats = newStats()
 	s.limits = newLimiter(opts.RequestsPerSecond, opts.Burst, opts.NamespaceWriteLimit)
 	s.webhooks = newWebhookSender(s)
+	if opts.WebhookRetry != (WebhookRetry{}) {
+		s.SetWebhookRetry(opts.WebhookRetry)
+	}
 	if err := s.load(); err != nil {
+		return nil, err
+	}
+	if err := s.collectGarbage(); err != nil {
 		return nil, err
 	}
 	s.mux = http.NewServeMux()
@@ -240,6 +249,15 @@ func (s *Server) load() error {
 		if err := dec(tblMeta, "counters", &s.ctr); err != nil {
 			return err
 		}
+	}
+	if _, ok := rows[tblMeta]["clock"]; ok {
+		var c struct {
+			OffsetNS int64 `json:"offset_ns"`
+		}
+		if err := dec(tblMeta, "clock", &c); err != nil {
+			return err
+		}
+		s.clock.setOffset(time.Duration(c.OffsetNS))
 	}
 	for k := range rows[tblApp] {
 		a := new(App)
@@ -385,6 +403,11 @@ func (s *Server) commit(t *tx) error {
 	}
 	if err != nil {
 		s.log.Error("dropboxemu: commit failed; reloading state", "err", err)
+		// Wake everything waiting on the namespaces being replaced, so that
+		// long-polls look again at the reloaded ones.
+		for _, ns := range s.namespaces {
+			ns.notify()
+		}
 		if lerr := s.load(); lerr != nil {
 			s.log.Error("dropboxemu: reload failed", "err", lerr)
 		}

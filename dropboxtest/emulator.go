@@ -69,6 +69,7 @@ type AccountArg struct {
 	AccountType string `json:"account_type,omitempty"`
 	TeamID      string `json:"team_id,omitempty"`
 	AppKey      string `json:"app_key,omitempty"`
+	Quota       int64  `json:"quota,omitempty"` // bytes; 0: the plan's
 }
 
 // CreateAccount makes an account and returns it with a token that has every scope.
