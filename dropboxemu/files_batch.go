@@ -1,7 +1,6 @@
 package dropboxemu
 
 import (
-	"encoding/json"
 	"slices"
 )
 
@@ -231,55 +230,20 @@ func (s *Server) relocationBatchV1Call(c *call, move bool) (any, error) {
 func (s *Server) copyBatchV1(c *call) (any, error) { return s.relocationBatchV1Call(c, false) }
 func (s *Server) moveBatchV1(c *call) (any, error) { return s.relocationBatchV1Call(c, true) }
 
-// launchFailedJob stores a job whose status is failed with the given error
-// union value. The caller holds s.mu and commits t.
-func (s *Server) launchFailedJob(t *tx, c *call, failed map[string]any) (map[string]any, error) {
-	raw, err := json.Marshal(failed)
-	if err != nil {
-		return nil, err
-	}
-	launch, err := s.launchJob(t, c, map[string]any{})
-	if err != nil {
-		return nil, err
-	}
-	id, _ := launch["async_job_id"].(string)
-	j := s.jobs[id]
-	j.Failed = raw
-	t.put(tblJob, j.ID, j)
-	return launch, nil
-}
-
-// pollBatch answers a batch */check route: only jobs launched by one of
-// launchers are known to it.
-func (s *Server) pollBatch(c *call, launchers ...string) (any, error) {
-	var arg struct {
-		AsyncJobID string `json:"async_job_id"`
-	}
-	if err := c.decode(&arg, "async_job_id"); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if j := s.jobs[arg.AsyncJobID]; j != nil && !slices.Contains(launchers, j.Route) {
-		return nil, routeError(u("invalid_async_job_id"))
-	}
-	return s.pollJob(c, true)
-}
-
 func (s *Server) copyBatchCheckV2(c *call) (any, error) {
-	return s.pollBatch(c, "files/copy_batch_v2")
+	return s.pollJob(c, true, "files/copy_batch_v2")
 }
 
 func (s *Server) moveBatchCheckV2(c *call) (any, error) {
-	return s.pollBatch(c, "files/move_batch_v2")
+	return s.pollJob(c, true, "files/move_batch_v2")
 }
 
 func (s *Server) copyBatchCheckV1(c *call) (any, error) {
-	return s.pollBatch(c, "files/copy_batch")
+	return s.pollJob(c, true, "files/copy_batch")
 }
 
 func (s *Server) moveBatchCheckV1(c *call) (any, error) {
-	return s.pollBatch(c, "files/move_batch")
+	return s.pollJob(c, true, "files/move_batch")
 }
 
 // createFolderBatchArg is the spec's CreateFolderBatchArg.
@@ -356,7 +320,7 @@ func (s *Server) createFolderBatch(c *call) (any, error) {
 }
 
 func (s *Server) createFolderBatchCheck(c *call) (any, error) {
-	return s.pollBatch(c, "files/create_folder_batch")
+	return s.pollJob(c, true, "files/create_folder_batch")
 }
 
 // deleteBatch deletes each entry in order (each succeeds or fails on its
@@ -414,5 +378,5 @@ func (s *Server) deleteBatch(c *call) (any, error) {
 }
 
 func (s *Server) deleteBatchCheck(c *call) (any, error) {
-	return s.pollBatch(c, "files/delete_batch")
+	return s.pollJob(c, true, "files/delete_batch")
 }

@@ -751,7 +751,5 @@ func (s *Server) uploadSessionFinishBatch(c *call) (any, error) {
 }
 
 func (s *Server) uploadSessionFinishBatchCheck(c *call) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.pollJob(c, true)
+	return s.pollJob(c, true, "files/upload_session/finish_batch")
 }

@@ -2,6 +2,7 @@ package dropboxemu
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -33,10 +34,29 @@ func (s *Server) launchJob(t *tx, c *call, result any) (map[string]any, error) {
 	return uv("async_job_id", j.ID), nil
 }
 
+// launchFailedJob stores a job whose status is failed with the given error
+// union value. The caller holds s.mu and commits t.
+func (s *Server) launchFailedJob(t *tx, c *call, failed map[string]any) (map[string]any, error) {
+	raw, err := json.Marshal(failed)
+	if err != nil {
+		return nil, err
+	}
+	launch, err := s.launchJob(t, c, map[string]any{})
+	if err != nil {
+		return nil, err
+	}
+	id, _ := launch["async_job_id"].(string)
+	j := s.jobs[id]
+	j.Failed = raw
+	t.put(tblJob, j.ID, j)
+	return launch, nil
+}
+
 // pollJob answers a */check route for async_job_id: in_progress, or the
 // complete status with the job's result inlined (or, when the job's result
-// is not an object, under "complete"). The caller holds s.mu (write).
-func (s *Server) pollJob(c *call, inline bool) (any, error) {
+// is not an object, under "complete"), or failed. Only jobs launched by one
+// of launchers (route names) are known to the route, as on Dropbox.
+func (s *Server) pollJob(c *call, inline bool, launchers ...string) (any, error) {
 	var arg struct {
 		AsyncJobID string `json:"async_job_id"`
 	}
@@ -46,8 +66,10 @@ func (s *Server) pollJob(c *call, inline bool) (any, error) {
 	if arg.AsyncJobID == "" {
 		return nil, c.badArg("async_job_id: '' must be at least 1 character")
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	j := s.jobs[arg.AsyncJobID]
-	if j == nil || j.AccountID != c.acct.ID {
+	if j == nil || j.AccountID != c.acct.ID || !slices.Contains(launchers, j.Route) {
 		return nil, routeError(u("invalid_async_job_id"))
 	}
 	if j.Pending > 0 {
