@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/mail"
 	"slices"
@@ -28,13 +29,26 @@ func adminError(w http.ResponseWriter, status int, format string, args ...any) {
 	w.Write(b.Bytes())
 }
 
-func decodeAdmin(r *http.Request, v any) error {
+// decodeAdmin decodes the JSON body of an admin request into v, refusing
+// unknown fields. It reports whether it did; when not, it has answered 400.
+func decodeAdmin(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("bad JSON body: %v", err)
+		adminError(w, http.StatusBadRequest, "bad JSON body: %v", err)
+		return false
 	}
-	return nil
+	return true
+}
+
+// adminCommit commits t for an admin request. It reports whether it did;
+// when not, it has answered 500. The caller holds s.mu.
+func (s *Server) adminCommit(w http.ResponseWriter, t *tx) bool {
+	if err := s.commit(t); err != nil {
+		adminError(w, http.StatusInternalServerError, "%v", err)
+		return false
+	}
+	return true
 }
 
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
@@ -44,30 +58,18 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		s.adminCreateApp(w, r)
 	case path == "apps" && r.Method == http.MethodGet:
 		s.mu.RLock()
-		apps := make([]*App, 0, len(s.apps))
-		for _, a := range s.apps {
-			apps = append(apps, a)
-		}
+		apps := sortedValues(s.apps, func(a, b *App) int { return strings.Compare(a.Key, b.Key) })
 		s.mu.RUnlock()
-		slices.SortFunc(apps, func(a, b *App) int { return strings.Compare(a.Key, b.Key) })
 		writeJSON(w, http.StatusOK, map[string]any{"apps": apps})
 	case path == "accounts" && r.Method == http.MethodPost:
 		s.adminCreateAccount(w, r)
 	case path == "accounts" && r.Method == http.MethodGet:
-		s.mu.RLock()
-		accts := make([]*Account, 0, len(s.accounts))
-		for _, a := range s.accounts {
-			accts = append(accts, a)
-		}
-		s.mu.RUnlock()
-		slices.SortFunc(accts, func(a, b *Account) int { return strings.Compare(a.Email, b.Email) })
-		writeJSON(w, http.StatusOK, map[string]any{"accounts": accts})
+		writeJSON(w, http.StatusOK, map[string]any{"accounts": s.accountsByEmail()})
 	case path == "tokens" && r.Method == http.MethodPost:
 		s.adminCreateToken(w, r)
 	case path == "faults" && r.Method == http.MethodPost:
 		var f fault
-		if err := decodeAdmin(r, &f); err != nil {
-			adminError(w, http.StatusBadRequest, "%v", err)
+		if !decodeAdmin(w, r, &f) {
 			return
 		}
 		f.Hits = 0
@@ -86,8 +88,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		var arg struct {
 			AdvanceSeconds float64 `json:"advance_seconds"`
 		}
-		if err := decodeAdmin(r, &arg); err != nil {
-			adminError(w, http.StatusBadRequest, "%v", err)
+		if !decodeAdmin(w, r, &arg) {
 			return
 		}
 		if arg.AdvanceSeconds < 0 {
@@ -104,9 +105,8 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		d := time.Duration(arg.AdvanceSeconds * float64(time.Second))
 		var t tx
 		t.put(tblMeta, "clock", map[string]int64{"offset_ns": int64(s.clock.Offset() + d)})
-		if err := s.commit(&t); err != nil {
+		if !s.adminCommit(w, &t) {
 			s.mu.Unlock()
-			adminError(w, http.StatusInternalServerError, "%v", err)
 			return
 		}
 		s.clock.Advance(d)
@@ -135,8 +135,7 @@ type createAppArg struct {
 
 func (s *Server) adminCreateApp(w http.ResponseWriter, r *http.Request) {
 	var arg createAppArg
-	if err := decodeAdmin(r, &arg); err != nil {
-		adminError(w, http.StatusBadRequest, "%v", err)
+	if !decodeAdmin(w, r, &arg) {
 		return
 	}
 	if arg.AppKey == "" || arg.AppSecret == "" {
@@ -178,8 +177,7 @@ func (s *Server) adminCreateApp(w http.ResponseWriter, r *http.Request) {
 	}
 	var t tx
 	t.put(tblApp, app.Key, app)
-	if err := s.commit(&t); err != nil {
-		adminError(w, http.StatusInternalServerError, "%v", err)
+	if !s.adminCommit(w, &t) {
 		return
 	}
 	s.apps[app.Key] = app
@@ -205,8 +203,7 @@ type accountResult struct {
 
 func (s *Server) adminCreateAccount(w http.ResponseWriter, r *http.Request) {
 	var arg createAccountArg
-	if err := decodeAdmin(r, &arg); err != nil {
-		adminError(w, http.StatusBadRequest, "%v", err)
+	if !decodeAdmin(w, r, &arg) {
 		return
 	}
 	s.mu.Lock()
@@ -219,12 +216,26 @@ func (s *Server) adminCreateAccount(w http.ResponseWriter, r *http.Request) {
 	var t tx
 	tok := &Token{Token: newAccessToken(), Kind: "access", AccountID: acct.ID, AppKey: arg.AppKey, Scopes: slices.Clone(allScopes)}
 	t.put(tblToken, tok.Token, tok)
-	if err := s.commit(&t); err != nil {
-		adminError(w, http.StatusInternalServerError, "%v", err)
+	if !s.adminCommit(w, &t) {
 		return
 	}
 	s.tokens[tok.Token] = tok
 	writeJSON(w, http.StatusOK, accountResult{Account: acct, AccessToken: tok.Token})
+}
+
+// accountsByEmail returns every account, sorted by email. It takes s.mu.
+func (s *Server) accountsByEmail() []*Account {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return sortedValues(s.accounts, func(a, b *Account) int { return strings.Compare(a.Email, b.Email) })
+}
+
+// sortedValues returns the values of m sorted by cmp: an empty map gives
+// an empty slice, which JSON renders as [].
+func sortedValues[K comparable, V any](m map[K]V, cmp func(a, b V) int) []V {
+	out := slices.AppendSeq(make([]V, 0, len(m)), maps.Values(m))
+	slices.SortFunc(out, cmp)
+	return out
 }
 
 var errAccountExists = errors.New("an account with this email exists")
@@ -297,8 +308,7 @@ func (s *Server) adminCreateToken(w http.ResponseWriter, r *http.Request) {
 		Scopes    []string `json:"scopes"`
 		ExpiresIn int      `json:"expires_in"` // seconds; 0: never
 	}
-	if err := decodeAdmin(r, &arg); err != nil {
-		adminError(w, http.StatusBadRequest, "%v", err)
+	if !decodeAdmin(w, r, &arg) {
 		return
 	}
 	s.mu.Lock()
@@ -333,8 +343,7 @@ func (s *Server) adminCreateToken(w http.ResponseWriter, r *http.Request) {
 	if arg.AppKey != "" {
 		t.put(tblGrant, arg.AppKey+"\x00"+arg.AccountID, true)
 	}
-	if err := s.commit(&t); err != nil {
-		adminError(w, http.StatusInternalServerError, "%v", err)
+	if !s.adminCommit(w, &t) {
 		return
 	}
 	s.tokens[tok.Token] = tok
@@ -354,8 +363,7 @@ func (s *Server) adminResetCursors(w http.ResponseWriter, r *http.Request) {
 	var arg struct {
 		AccountID string `json:"account_id"`
 	}
-	if err := decodeAdmin(r, &arg); err != nil {
-		adminError(w, http.StatusBadRequest, "%v", err)
+	if !decodeAdmin(w, r, &arg) {
 		return
 	}
 	s.mu.Lock()
@@ -382,8 +390,7 @@ func (s *Server) adminResetCursors(w http.ResponseWriter, r *http.Request) {
 		t.put(tblNS, ns.ID, ns)
 		touched = append(touched, ns)
 	}
-	if err := s.commit(&t); err != nil {
-		adminError(w, http.StatusInternalServerError, "%v", err)
+	if !s.adminCommit(w, &t) {
 		return
 	}
 	for _, ns := range touched {

@@ -156,23 +156,9 @@ func (s *Server) relocationBatchV2Call(c *call, move bool) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
-	if lerr != nil {
-		return nil, lerr
-	}
-	defer release()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var t tx
-	res := s.relocationBatchV2(&t, c.acct, rs, move, base.Autorename)
-	launch, err := s.launchJob(&t, c, res)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.commit(&t); err != nil {
-		return nil, err
-	}
-	return launch, nil
+	return writeTx(s, c, func(t *tx) (map[string]any, error) {
+		return s.launchJob(t, c, s.relocationBatchV2(t, c.acct, rs, move, base.Autorename))
+	})
 }
 
 func (s *Server) copyBatchV2(c *call) (any, error) { return s.relocationBatchV2Call(c, false) }
@@ -188,43 +174,28 @@ func (s *Server) relocationBatchV1Call(c *call, move bool) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
-	if lerr != nil {
-		return nil, lerr
-	}
-	defer release()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var t tx
-	var failed map[string]any
-	var entries []any
-	if slices.Contains(s.nestedEntries(c.acct, rs, move), true) {
-		failed = u("duplicated_or_nested_paths")
-	}
-	for _, r := range rs {
+	return writeTx(s, c, func(t *tx) (map[string]any, error) {
+		var failed map[string]any
+		var entries []any
+		if slices.Contains(s.nestedEntries(c.acct, rs, move), true) {
+			failed = u("duplicated_or_nested_paths")
+		}
+		for _, r := range rs {
+			if failed != nil {
+				break
+			}
+			e, rerr := s.relocate(t, c.acct, r, move, arg.Autorename)
+			if rerr != nil {
+				failed = rerr
+				break
+			}
+			entries = append(entries, map[string]any{"metadata": metadata(e)})
+		}
 		if failed != nil {
-			break
+			return s.launchFailedJob(t, c, failed)
 		}
-		e, rerr := s.relocate(&t, c.acct, r, move, arg.Autorename)
-		if rerr != nil {
-			failed = rerr
-			break
-		}
-		entries = append(entries, map[string]any{"metadata": metadata(e)})
-	}
-	var launch map[string]any
-	if failed != nil {
-		launch, err = s.launchFailedJob(&t, c, failed)
-	} else {
-		launch, err = s.launchJob(&t, c, map[string]any{"entries": entries})
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := s.commit(&t); err != nil {
-		return nil, err
-	}
-	return launch, nil
+		return s.launchJob(t, c, map[string]any{"entries": entries})
+	})
 }
 
 func (s *Server) copyBatchV1(c *call) (any, error) { return s.relocationBatchV1Call(c, false) }
@@ -275,48 +246,33 @@ func (s *Server) createFolderBatch(c *call) (any, error) {
 		}
 		ps[i] = parsed{p, malformed}
 	}
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
-	if lerr != nil {
-		return nil, lerr
-	}
-	defer release()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var t tx
-	out := make([]any, len(ps))
-	first := map[string]int{} // lower-cased argument -> index of its first occurrence
-	for i, p := range ps {
-		key := lowerPath(arg.Paths[i])
-		if j, dup := first[key]; dup {
-			out[i] = out[j]
-			continue
+	return writeTx(s, c, func(t *tx) (map[string]any, error) {
+		out := make([]any, len(ps))
+		first := map[string]int{} // lower-cased argument -> index of its first occurrence
+		for i, p := range ps {
+			key := lowerPath(arg.Paths[i])
+			if j, dup := first[key]; dup {
+				out[i] = out[j]
+				continue
+			}
+			first[key] = i
+			if p.malformed != nil {
+				out[i] = uv("failure", uv("path", p.malformed))
+				continue
+			}
+			e, wf := s.createFolder(t, c.acct, p.p, arg.Autorename)
+			if wf != nil {
+				out[i] = uv("failure", uv("path", wf.reason))
+				continue
+			}
+			out[i] = map[string]any{".tag": "success", "metadata": folderMetaNoTag(e)}
 		}
-		first[key] = i
-		if p.malformed != nil {
-			out[i] = uv("failure", uv("path", p.malformed))
-			continue
+		res := map[string]any{"entries": out}
+		if arg.ForceAsync || len(ps) > createFolderBatchSyncMax {
+			return s.launchJob(t, c, res)
 		}
-		e, wf := s.createFolder(&t, c.acct, p.p, arg.Autorename)
-		if wf != nil {
-			out[i] = uv("failure", uv("path", wf.reason))
-			continue
-		}
-		out[i] = map[string]any{".tag": "success", "metadata": folderMetaNoTag(e)}
-	}
-	res := map[string]any{"entries": out}
-	var answer map[string]any
-	if arg.ForceAsync || len(ps) > createFolderBatchSyncMax {
-		var err error
-		if answer, err = s.launchJob(&t, c, res); err != nil {
-			return nil, err
-		}
-	} else {
-		answer = uf("complete", res)
-	}
-	if err := s.commit(&t); err != nil {
-		return nil, err
-	}
-	return answer, nil
+		return uf("complete", res), nil
+	})
 }
 
 func (s *Server) createFolderBatchCheck(c *call) (any, error) {
@@ -347,34 +303,21 @@ func (s *Server) deleteBatch(c *call) (any, error) {
 			return nil, c.badArg("entries.parent_rev: '%s' is not a valid rev", *e.ParentRev)
 		}
 	}
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
-	if lerr != nil {
-		return nil, lerr
-	}
-	defer release()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var t tx
-	out := make([]any, len(arg.Entries))
-	for i := range arg.Entries {
-		e, derr, err := s.deletePath(&t, c, &arg.Entries[i])
-		if err != nil {
-			return nil, err // not reached: the arguments were checked above
+	return writeTx(s, c, func(t *tx) (map[string]any, error) {
+		out := make([]any, len(arg.Entries))
+		for i := range arg.Entries {
+			e, derr, err := s.deletePath(t, c, &arg.Entries[i])
+			if err != nil {
+				return nil, err // not reached: the arguments were checked above
+			}
+			if derr != nil {
+				out[i] = uv("failure", derr)
+				continue
+			}
+			out[i] = map[string]any{".tag": "success", "metadata": metadata(e)}
 		}
-		if derr != nil {
-			out[i] = uv("failure", derr)
-			continue
-		}
-		out[i] = map[string]any{".tag": "success", "metadata": metadata(e)}
-	}
-	launch, err := s.launchJob(&t, c, map[string]any{"entries": out})
-	if err != nil {
-		return nil, err
-	}
-	if err := s.commit(&t); err != nil {
-		return nil, err
-	}
-	return launch, nil
+		return s.launchJob(t, c, map[string]any{"entries": out})
+	})
 }
 
 func (s *Server) deleteBatchCheck(c *call) (any, error) {

@@ -50,6 +50,32 @@ func (c *call) pathArg(field, value, alias string) (p parsedPath, malformed map[
 	return p, nil, nil
 }
 
+// routePath checks and parses value, the argument field "path", as
+// pathArg does, for a route whose error union carries a LookupError or
+// WriteError as its member "path": a malformed path is the route error
+// {".tag":"path","path":{".tag":"malformed_path"}}.
+func (c *call) routePath(value, alias string) (parsedPath, error) {
+	p, malformed, err := c.pathArg("path", value, alias)
+	if err != nil {
+		return parsedPath{}, err
+	}
+	if malformed != nil {
+		return parsedPath{}, routeError(uv("path", malformed))
+	}
+	return p, nil
+}
+
+// decodePathArg decodes the argument of such a route, whose one required
+// field is "path", into arg, then checks that path (path points at the
+// field in arg) with routePath. It suits the routes that check nothing
+// else of the argument before the path's malformed_path.
+func (c *call) decodePathArg(arg any, path *string, alias string) (parsedPath, error) {
+	if err := c.decode(arg, "path"); err != nil {
+		return parsedPath{}, err
+	}
+	return c.routePath(*path, alias)
+}
+
 // target is a resolved path: the namespace, the path in it (lower-cased,
 // "" for the root), its display form and the entry there, if any.
 type target struct {
@@ -118,6 +144,22 @@ func (s *Server) resolve(acct *Account, p parsedPath) (target, map[string]any) {
 			return target{}, lookupNotFolder
 		}
 		t = target{ns: t.ns, lower: e.PathLower, display: e.PathDisplay, entry: e}
+	}
+	return t, nil
+}
+
+// resolveFolder resolves p to a folder or the root, as a listing or a
+// search scope: a LookupError value when p names nothing (not_found) or a
+// file (not_folder). The caller holds s.mu.
+func (s *Server) resolveFolder(acct *Account, p parsedPath) (target, map[string]any) {
+	t, lerr := s.resolve(acct, p)
+	switch {
+	case lerr != nil:
+		return target{}, lerr
+	case t.lower != "" && t.entry == nil:
+		return target{}, lookupNotFound
+	case t.entry != nil && !t.entry.Folder:
+		return target{}, lookupNotFolder
 	}
 	return t, nil
 }
@@ -208,6 +250,24 @@ func metadata(e *Entry) any {
 		return &folderMetadata{Tag: "folder", Name: e.Name(), PathLower: e.PathLower, PathDisplay: e.PathDisplay, ID: e.ID}
 	}
 	return fileMeta(e)
+}
+
+// metadataResultV2 answers a _v2 route whose result holds the Metadata of
+// e under "metadata" (RelocationResult, DeleteResult), or passes err on.
+func metadataResultV2(e *Entry, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"metadata": metadata(e)}, nil
+}
+
+// metadataResultV1 answers the deprecated version of such a route, whose
+// result is the Metadata of e itself, or passes err on.
+func metadataResultV1(e *Entry, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return metadata(e), nil
 }
 
 // fileMeta renders a file as FileMetadata (with its ".tag").

@@ -24,15 +24,9 @@ func (s *Server) downloadZip(c *call) (any, error) {
 	var arg struct {
 		Path string `json:"path"`
 	}
-	if err := c.decode(&arg, "path"); err != nil {
-		return nil, err
-	}
-	p, malformed, err := c.pathArg("path", arg.Path, "ReadPath")
+	p, err := c.decodePathArg(&arg, &arg.Path, "ReadPath")
 	if err != nil {
 		return nil, err
-	}
-	if malformed != nil {
-		return nil, routeError(uv("path", malformed))
 	}
 	s.mu.RLock()
 	top, entries, zerr := s.zipEntries(c.acct, p)

@@ -19,15 +19,9 @@ var exportExtensions = map[string]string{"markdown": ".md", "html": ".html"}
 
 func (s *Server) export(c *call) (any, error) {
 	var arg exportArg
-	if err := c.decode(&arg, "path"); err != nil {
-		return nil, err
-	}
-	p, malformed, err := c.pathArg("path", arg.Path, "ReadPath")
+	p, err := c.decodePathArg(&arg, &arg.Path, "ReadPath")
 	if err != nil {
 		return nil, err
-	}
-	if malformed != nil {
-		return nil, routeError(uv("path", malformed))
 	}
 	s.mu.RLock()
 	e, lerr := s.readFile(c.acct, p)

@@ -16,32 +16,17 @@ type createFolderArg struct {
 // CreateFolderError value.
 func (s *Server) createFolderCall(c *call) (*Entry, error) {
 	var arg createFolderArg
-	if err := c.decode(&arg, "path"); err != nil {
-		return nil, err
-	}
-	p, malformed, err := c.pathArg("path", arg.Path, "WritePath")
+	p, err := c.decodePathArg(&arg, &arg.Path, "WritePath")
 	if err != nil {
 		return nil, err
 	}
-	if malformed != nil {
-		return nil, routeError(uv("path", malformed))
-	}
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
-	if lerr != nil {
-		return nil, lerr
-	}
-	defer release()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var t tx
-	e, wf := s.createFolder(&t, c.acct, p, arg.Autorename)
-	if wf != nil {
-		return nil, routeError(uv("path", wf.reason))
-	}
-	if err := s.commit(&t); err != nil {
-		return nil, err
-	}
-	return e, nil
+	return writeTx(s, c, func(t *tx) (*Entry, error) {
+		e, wf := s.createFolder(t, c.acct, p, arg.Autorename)
+		if wf != nil {
+			return nil, routeError(uv("path", wf.reason))
+		}
+		return e, nil
+	})
 }
 
 func (s *Server) createFolderV2(c *call) (any, error) {
@@ -111,39 +96,17 @@ func (s *Server) deleteCall(c *call) (*Entry, error) {
 	if err := c.decode(&arg, "path"); err != nil {
 		return nil, err
 	}
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
-	if lerr != nil {
-		return nil, lerr
-	}
-	defer release()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var t tx
-	e, derr, err := s.deletePath(&t, c, &arg)
-	if err != nil {
-		return nil, err
-	}
-	if derr != nil {
-		return nil, routeError(derr)
-	}
-	if err := s.commit(&t); err != nil {
-		return nil, err
-	}
-	return e, nil
+	return writeTx(s, c, func(t *tx) (*Entry, error) {
+		e, derr, err := s.deletePath(t, c, &arg)
+		if err != nil {
+			return nil, err
+		}
+		if derr != nil {
+			return nil, routeError(derr)
+		}
+		return e, nil
+	})
 }
 
-func (s *Server) deleteV2(c *call) (any, error) {
-	e, err := s.deleteCall(c)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"metadata": metadata(e)}, nil
-}
-
-func (s *Server) deleteV1(c *call) (any, error) {
-	e, err := s.deleteCall(c)
-	if err != nil {
-		return nil, err
-	}
-	return metadata(e), nil
-}
+func (s *Server) deleteV2(c *call) (any, error) { return metadataResultV2(s.deleteCall(c)) }
+func (s *Server) deleteV1(c *call) (any, error) { return metadataResultV1(s.deleteCall(c)) }

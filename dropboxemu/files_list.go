@@ -38,22 +38,29 @@ type listCursor struct {
 
 const cursorPrefix = "AAE"
 
-func encodeCursor(c *listCursor) string {
-	b, _ := json.Marshal(c)
-	return cursorPrefix + base64.RawURLEncoding.EncodeToString(b)
+// encodeCursorToken renders a stateless cursor (list_folder's, search's) as
+// prefix followed by its JSON in unpadded URL-safe base64.
+func encodeCursorToken(prefix string, v any) string {
+	b, _ := json.Marshal(v)
+	return prefix + base64.RawURLEncoding.EncodeToString(b)
 }
 
-func decodeCursor(s string) (*listCursor, bool) {
-	raw, ok := strings.CutPrefix(s, cursorPrefix)
+// decodeCursorToken decodes a token of encodeCursorToken into v and
+// reports whether s was one.
+func decodeCursorToken(prefix, s string, v any) bool {
+	raw, ok := strings.CutPrefix(s, prefix)
 	if !ok {
-		return nil, false
+		return false
 	}
 	b, err := base64.RawURLEncoding.DecodeString(raw)
-	if err != nil {
-		return nil, false
-	}
+	return err == nil && json.Unmarshal(b, v) == nil
+}
+
+func encodeCursor(c *listCursor) string { return encodeCursorToken(cursorPrefix, c) }
+
+func decodeCursor(s string) (*listCursor, bool) {
 	var c listCursor
-	if json.Unmarshal(b, &c) != nil || c.V != 1 || c.NS == "" || c.Phase < 0 || c.Phase > 2 {
+	if !decodeCursorToken(cursorPrefix, s, &c) || c.V != 1 || c.NS == "" || c.Phase < 0 || c.Phase > 2 {
 		return nil, false
 	}
 	return &c, true
@@ -94,22 +101,13 @@ func (s *Server) newListCursor(c *call, arg *listFolderArg) (*listCursor, error)
 		// App authentication (the route allows it) lists shared links only.
 		return nil, c.badArg("shared_link: required when the call uses app authentication")
 	}
-	p, malformed, err := c.pathArg("path", arg.Path, "PathROrId")
+	p, err := c.routePath(arg.Path, "PathROrId")
 	if err != nil {
 		return nil, err
 	}
-	if malformed != nil {
-		return nil, routeError(uv("path", malformed))
-	}
-	t, lerr := s.resolve(c.acct, p)
+	t, lerr := s.resolveFolder(c.acct, p)
 	if lerr != nil {
 		return nil, routeError(uv("path", lerr))
-	}
-	if t.lower != "" && t.entry == nil {
-		return nil, routeError(uv("path", lookupNotFound))
-	}
-	if t.entry != nil && !t.entry.Folder {
-		return nil, routeError(uv("path", lookupNotFolder))
 	}
 	cur := &listCursor{V: 1, Account: c.acct.ID, NS: t.ns.ID, Root: t.lower, RootShown: t.display, Recursive: arg.Recursive,
 		Deleted: arg.IncludeDeleted, Explicit: arg.IncludeHasExplicitSharedMembers, Seq: t.ns.NextSeq - 1, Phase: 1}
@@ -123,20 +121,19 @@ func (s *Server) newListCursor(c *call, arg *listFolderArg) (*listCursor, error)
 }
 
 func (s *Server) listFolder(c *call) (any, error) {
-	var arg listFolderArg
-	if err := c.decode(&arg, "path"); err != nil {
-		return nil, err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	cur, err := s.newListCursor(c, &arg)
-	if err != nil {
-		return nil, err
-	}
-	return s.listPage(cur), nil
+	return s.listFolderCall(c, func(cur *listCursor) any { return s.listPage(cur) })
 }
 
 func (s *Server) listFolderGetLatestCursor(c *call) (any, error) {
+	return s.listFolderCall(c, func(cur *listCursor) any {
+		cur.Phase = 0
+		return map[string]string{"cursor": encodeCursor(cur)}
+	})
+}
+
+// listFolderCall serves the routes that take a ListFolderArg: it makes
+// the cursor and answers with what answer makes of it, under s.mu.
+func (s *Server) listFolderCall(c *call, answer func(cur *listCursor) any) (any, error) {
 	var arg listFolderArg
 	if err := c.decode(&arg, "path"); err != nil {
 		return nil, err
@@ -147,8 +144,7 @@ func (s *Server) listFolderGetLatestCursor(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	cur.Phase = 0
-	return map[string]string{"cursor": encodeCursor(cur)}, nil
+	return answer(cur), nil
 }
 
 // cursorArg decodes and checks a cursor argument. The caller holds s.mu.
@@ -425,15 +421,9 @@ type getMetadataArg struct {
 
 func (s *Server) getMetadata(c *call) (any, error) {
 	var arg getMetadataArg
-	if err := c.decode(&arg, "path"); err != nil {
-		return nil, err
-	}
-	p, malformed, err := c.pathArg("path", arg.Path, "ReadPath")
+	p, err := c.decodePathArg(&arg, &arg.Path, "ReadPath")
 	if err != nil {
 		return nil, err
-	}
-	if malformed != nil {
-		return nil, routeError(uv("path", malformed))
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()

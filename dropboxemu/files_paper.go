@@ -2,7 +2,6 @@ package dropboxemu
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -42,20 +41,22 @@ func (c *call) paperImportFormat(t *Tag) (string, error) {
 	return "", c.badArg("import_format: unknown tag '%s'", t.Name)
 }
 
-// readPaperBody reads an upload body of at most paperMaxDoc bytes.
-func readPaperBody(c *call) ([]byte, error) {
+// readPaperDoc reads an upload body of at most paperMaxDoc bytes
+// (doc_length_exceeded) and converts it from format to the canonical
+// Markdown (a PaperContentError member when it cannot).
+func readPaperDoc(c *call, format string) (string, error) {
 	if c.r.ContentLength > paperMaxDoc {
-		return nil, routeError(u("doc_length_exceeded"))
+		return "", routeError(u("doc_length_exceeded"))
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, paperMaxDoc))
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, routeError(u("doc_length_exceeded"))
-		}
-		return nil, err
+		return "", bodyReadError(err, u("doc_length_exceeded"))
 	}
-	return data, nil
+	md, cerr := paperImport(format, data)
+	if cerr != nil {
+		return "", routeError(cerr)
+	}
+	return md, nil
 }
 
 // paperImport converts a document to the canonical Markdown, or returns a
@@ -681,6 +682,23 @@ func (s *Server) paperWrite(t *tx, acct *Account, tgt target, md string) (*Entry
 	return e, nil, nil
 }
 
+// paperCall runs a Paper write: it takes the namespace write slot (see
+// writeTx), reads the document from the body and converts it from format
+// (readPaperDoc), then runs do with the Markdown under s.mu and commits its
+// tx as lockedTx does.
+func (s *Server) paperCall(c *call, format string, do func(t *tx, md string) (any, error)) (any, error) {
+	release, lerr := s.limits.beginWrite(c.acct.RootNS)
+	if lerr != nil {
+		return nil, lerr
+	}
+	defer release()
+	md, err := readPaperDoc(c, format)
+	if err != nil {
+		return nil, err
+	}
+	return lockedTx(s, func(t *tx) (any, error) { return do(t, md) })
+}
+
 type paperCreateArg struct {
 	Path         string `json:"path"`
 	ImportFormat *Tag   `json:"import_format"`
@@ -705,46 +723,29 @@ func (s *Server) paperCreate(c *call) (any, error) {
 	if !isPaper(lowerPath(arg.Path)) {
 		return nil, routeError(u("invalid_file_extension"))
 	}
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
-	if lerr != nil {
-		return nil, lerr
-	}
-	defer release()
-	body, err := readPaperBody(c)
-	if err != nil {
-		return nil, err
-	}
-	md, cerr := paperImport(format, body)
-	if cerr != nil {
-		return nil, routeError(cerr)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	tgt, wf := s.writeTarget(c.acct, p)
-	if wf != nil {
-		return nil, routeError(u("invalid_path"))
-	}
-	if tgt.entry != nil {
-		// Paper never replaces: it numbers the new document's name.
-		tgt = s.freeName(tgt, "")
-	}
-	var t tx
-	e, werr, err := s.paperWrite(&t, c.acct, tgt, md)
-	if err != nil {
-		return nil, err
-	}
-	if werr != nil {
-		return nil, routeError(u("invalid_path"))
-	}
-	if err := s.commit(&t); err != nil {
-		return nil, err
-	}
-	return map[string]any{
-		"url":            s.baseURL(c.r) + "/cloud_docs/view/" + strings.TrimPrefix(e.ID, "id:"),
-		"result_path":    e.PathDisplay,
-		"file_id":        e.ID,
-		"paper_revision": s.paperRevision(e),
-	}, nil
+	return s.paperCall(c, format, func(t *tx, md string) (any, error) {
+		tgt, wf := s.writeTarget(c.acct, p)
+		if wf != nil {
+			return nil, routeError(u("invalid_path"))
+		}
+		if tgt.entry != nil {
+			// Paper never replaces: it numbers the new document's name.
+			tgt = s.freeName(tgt, "")
+		}
+		e, werr, err := s.paperWrite(t, c.acct, tgt, md)
+		if err != nil {
+			return nil, err
+		}
+		if werr != nil {
+			return nil, routeError(u("invalid_path"))
+		}
+		return map[string]any{
+			"url":            s.baseURL(c.r) + "/cloud_docs/view/" + strings.TrimPrefix(e.ID, "id:"),
+			"result_path":    e.PathDisplay,
+			"file_id":        e.ID,
+			"paper_revision": s.paperRevision(e),
+		}, nil
+	})
 }
 
 type paperUpdateArg struct {
@@ -779,58 +780,39 @@ func (s *Server) paperUpdate(c *call) (any, error) {
 	if malformed != nil {
 		return nil, routeError(uv("path", malformed))
 	}
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
-	if lerr != nil {
-		return nil, lerr
-	}
-	defer release()
-	body, err := readPaperBody(c)
-	if err != nil {
-		return nil, err
-	}
-	md, cerr := paperImport(format, body)
-	if cerr != nil {
-		return nil, routeError(cerr)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	tgt, perr := s.paperDoc(c.acct, p)
-	if perr != nil {
-		return nil, routeError(perr)
-	}
-	e := tgt.entry
-	current := s.paperRevision(e)
-	if policy == "update" && (arg.PaperRevision == nil || *arg.PaperRevision != current) {
-		return nil, routeError(u("revision_mismatch"))
-	}
-	if policy == "prepend" || policy == "append" {
-		old, err := s.readContent(e.Content, e.Size)
+	return s.paperCall(c, format, func(t *tx, md string) (any, error) {
+		tgt, perr := s.paperDoc(c.acct, p)
+		if perr != nil {
+			return nil, routeError(perr)
+		}
+		e := tgt.entry
+		current := s.paperRevision(e)
+		if policy == "update" && (arg.PaperRevision == nil || *arg.PaperRevision != current) {
+			return nil, routeError(u("revision_mismatch"))
+		}
+		if policy == "prepend" || policy == "append" {
+			old, err := s.readContent(e.Content, e.Size)
+			if err != nil {
+				return nil, err
+			}
+			parts := []string{strings.TrimRight(string(old), "\n"), strings.TrimRight(md, "\n")}
+			if policy == "prepend" {
+				parts[0], parts[1] = parts[1], parts[0]
+			}
+			md = canonicalMarkdown(strings.Join(parts, "\n\n"))
+		}
+		if len(md) > paperMaxDoc {
+			return nil, routeError(u("doc_length_exceeded"))
+		}
+		ne, werr, err := s.paperWrite(t, c.acct, tgt, md)
 		if err != nil {
 			return nil, err
 		}
-		parts := []string{strings.TrimRight(string(old), "\n"), strings.TrimRight(md, "\n")}
-		if policy == "prepend" {
-			parts[0], parts[1] = parts[1], parts[0]
+		if werr != nil {
+			return nil, routeError(uv("path", u("not_found")))
 		}
-		md = canonicalMarkdown(strings.Join(parts, "\n\n"))
-	}
-	if len(md) > paperMaxDoc {
-		return nil, routeError(u("doc_length_exceeded"))
-	}
-	var t tx
-	ne, werr, err := s.paperWrite(&t, c.acct, tgt, md)
-	if err != nil {
-		return nil, err
-	}
-	if werr != nil {
-		return nil, routeError(uv("path", u("not_found")))
-	}
-	if len(t.ops) > 0 {
-		if err := s.commit(&t); err != nil {
-			return nil, err
-		}
-	}
-	return map[string]any{"paper_revision": s.paperRevision(ne)}, nil
+		return map[string]any{"paper_revision": s.paperRevision(ne)}, nil
+	})
 }
 
 // paperDoc resolves the Paper document at p, or returns a PaperUpdateError

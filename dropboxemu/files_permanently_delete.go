@@ -35,30 +35,31 @@ func (s *Server) permanentlyDelete(c *call) (any, error) {
 	if malformed != nil {
 		return nil, routeError(uv("path_lookup", malformed))
 	}
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
-	if lerr != nil {
-		return nil, lerr
-	}
-	defer release()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	tgt, lookErr := s.resolve(c.acct, p)
+	return writeTx(s, c, func(t *tx) (any, error) {
+		return nil, s.deletePermanently(t, c.acct, p, arg.ParentRev)
+	})
+}
+
+// deletePermanently deletes what is at p for good, or returns the
+// DeleteError as a route error. The caller holds s.mu and commits t; on
+// error nothing has changed.
+func (s *Server) deletePermanently(t *tx, acct *Account, p parsedPath, parentRev *string) error {
+	tgt, lookErr := s.resolve(acct, p)
 	if lookErr != nil {
-		return nil, routeError(uv("path_lookup", lookErr))
+		return routeError(uv("path_lookup", lookErr))
 	}
 	if tgt.lower == "" {
-		return nil, routeError(uv("path_write", u("malformed_path")))
+		return routeError(uv("path_write", u("malformed_path")))
 	}
 	ns := tgt.ns
-	var t tx
 	purge := map[string]bool{} // file ids whose every revision goes
 	if e := tgt.entry; e != nil {
-		if arg.ParentRev != nil && (e.Folder || e.Rev != *arg.ParentRev) {
-			return nil, routeError(uv("path_write", writeConflict("file")))
+		if parentRev != nil && (e.Folder || e.Rev != *parentRev) {
+			return routeError(uv("path_write", writeConflict("file")))
 		}
 		gone, ok := subtree(ns, e, maxDeleteEntries)
 		if !ok {
-			return nil, routeError(u("too_many_files"))
+			return routeError(u("too_many_files"))
 		}
 		for _, g := range gone {
 			if !g.Folder {
@@ -71,9 +72,9 @@ func (s *Server) permanentlyDelete(c *call) (any, error) {
 				t.del(tblTags, k)
 			}
 		}
-		s.forget(&t, ns, e)
+		s.forget(t, ns, e)
 	} else if !hasTombstoneWithin(ns, tgt.lower) {
-		return nil, routeError(uv("path_lookup", lookupNotFound))
+		return routeError(uv("path_lookup", lookupNotFound))
 	}
 	for p := range ns.tombstones {
 		if isWithin(p, tgt.lower) {
@@ -86,23 +87,20 @@ func (s *Server) permanentlyDelete(c *call) (any, error) {
 	// that was moved away keeps its history.
 	var stale []string
 	for rev, r := range s.revs {
-		if purge[r.ID] || r.NS == ns.ID && isWithin(r.PathLower, tgt.lower) && s.findByID(c.acct, r.ID) == nil {
+		if purge[r.ID] || r.NS == ns.ID && isWithin(r.PathLower, tgt.lower) && s.findByID(acct, r.ID) == nil {
 			stale = append(stale, rev)
 		}
 	}
 	for _, rev := range stale {
-		if id := s.revs[rev].ID; s.findByID(c.acct, id) == nil {
+		if id := s.revs[rev].ID; s.findByID(acct, id) == nil {
 			if k := nsKey(ns.ID, id); s.tags[k] != nil {
 				delete(s.tags, k)
 				t.del(tblTags, k)
 			}
 		}
-		s.dropRevision(&t, rev)
+		s.dropRevision(t, rev)
 	}
-	if err := s.commit(&t); err != nil {
-		return nil, err
-	}
-	return nil, nil
+	return nil
 }
 
 // hasTombstoneWithin reports whether a deleted path is at or below lower.

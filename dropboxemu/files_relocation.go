@@ -204,55 +204,19 @@ func (s *Server) relocationCall(c *call, move bool) (*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
-	if lerr != nil {
-		return nil, lerr
-	}
-	defer release()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var t tx
-	e, rerr := s.relocate(&t, c.acct, r, move, arg.Autorename)
-	if rerr != nil {
-		return nil, routeError(rerr)
-	}
-	if err := s.commit(&t); err != nil {
-		return nil, err
-	}
-	return e, nil
+	return writeTx(s, c, func(t *tx) (*Entry, error) {
+		e, rerr := s.relocate(t, c.acct, r, move, arg.Autorename)
+		if rerr != nil {
+			return nil, routeError(rerr)
+		}
+		return e, nil
+	})
 }
 
-func (s *Server) copyV2(c *call) (any, error) {
-	e, err := s.relocationCall(c, false)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"metadata": metadata(e)}, nil
-}
-
-func (s *Server) copyV1(c *call) (any, error) {
-	e, err := s.relocationCall(c, false)
-	if err != nil {
-		return nil, err
-	}
-	return metadata(e), nil
-}
-
-func (s *Server) moveV2(c *call) (any, error) {
-	e, err := s.relocationCall(c, true)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"metadata": metadata(e)}, nil
-}
-
-func (s *Server) moveV1(c *call) (any, error) {
-	e, err := s.relocationCall(c, true)
-	if err != nil {
-		return nil, err
-	}
-	return metadata(e), nil
-}
+func (s *Server) copyV2(c *call) (any, error) { return metadataResultV2(s.relocationCall(c, false)) }
+func (s *Server) copyV1(c *call) (any, error) { return metadataResultV1(s.relocationCall(c, false)) }
+func (s *Server) moveV2(c *call) (any, error) { return metadataResultV2(s.relocationCall(c, true)) }
+func (s *Server) moveV1(c *call) (any, error) { return metadataResultV1(s.relocationCall(c, true)) }
 
 // requireItemFields checks that every object of the list argument field
 // has the required fields, as decodeStrict does for top-level fields.

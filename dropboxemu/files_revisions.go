@@ -199,28 +199,17 @@ func (s *Server) restore(c *call) (any, error) {
 	if malformed != nil {
 		return nil, routeError(uv("path_write", malformed))
 	}
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
-	if lerr != nil {
-		return nil, lerr
-	}
-	defer release()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old := s.revs[arg.Rev]
-	if old == nil || old.Deleted || s.namespaces[old.NS] == nil || !s.canSee(c.acct, s.namespaces[old.NS]) {
-		return nil, routeError(u("invalid_revision"))
-	}
-	var t tx
-	e, rerr := s.restoreRevision(&t, c.acct, p, old)
-	if rerr != nil {
-		return nil, routeError(rerr)
-	}
-	if len(t.ops) > 0 {
-		if err := s.commit(&t); err != nil {
-			return nil, err
+	return writeTx(s, c, func(t *tx) (any, error) {
+		old := s.revs[arg.Rev]
+		if old == nil || old.Deleted || s.namespaces[old.NS] == nil || !s.canSee(c.acct, s.namespaces[old.NS]) {
+			return nil, routeError(u("invalid_revision"))
 		}
-	}
-	return fileMetaNoTag(e), nil
+		e, rerr := s.restoreRevision(t, c.acct, p, old)
+		if rerr != nil {
+			return nil, routeError(rerr)
+		}
+		return fileMetaNoTag(e), nil
+	})
 }
 
 // restoreRevision makes the content of revision old the current content of

@@ -2,8 +2,6 @@ package dropboxemu
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -68,22 +66,11 @@ type searchCursor struct {
 
 const searchCursorPrefix = "AAS"
 
-func encodeSearchCursor(c *searchCursor) string {
-	b, _ := json.Marshal(c)
-	return searchCursorPrefix + base64.RawURLEncoding.EncodeToString(b)
-}
+func encodeSearchCursor(c *searchCursor) string { return encodeCursorToken(searchCursorPrefix, c) }
 
 func decodeSearchCursor(s string) (*searchCursor, bool) {
-	raw, ok := strings.CutPrefix(s, searchCursorPrefix)
-	if !ok {
-		return nil, false
-	}
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	if err != nil {
-		return nil, false
-	}
 	var c searchCursor
-	if json.Unmarshal(b, &c) != nil || c.V != searchCursorVersion || c.NS == "" || c.Max < 1 || c.Offset < 0 {
+	if !decodeCursorToken(searchCursorPrefix, s, &c) || c.V != searchCursorVersion || c.NS == "" || c.Max < 1 || c.Offset < 0 {
 		return nil, false
 	}
 	return &c, true
@@ -199,13 +186,7 @@ func (s *Server) searchV2(c *call) (any, error) {
 		return nil, routeError(uv("invalid_argument", "the query has no words to search for"))
 	}
 	s.mu.RLock()
-	t, lerr := s.resolve(c.acct, p)
-	if lerr == nil && t.lower != "" && t.entry == nil {
-		lerr = lookupNotFound
-	}
-	if lerr == nil && t.entry != nil && !t.entry.Folder {
-		lerr = lookupNotFolder
-	}
+	t, lerr := s.resolveFolder(c.acct, p)
 	if lerr != nil {
 		s.mu.RUnlock()
 		return nil, routeError(uv("path", lerr))

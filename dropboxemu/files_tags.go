@@ -73,39 +73,29 @@ func (s *Server) tagCall(c *call, change func(tags []string, tag string) ([]stri
 	if malformed != nil {
 		return nil, routeError(uv("path", malformed))
 	}
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
-	if lerr != nil {
-		return nil, lerr
-	}
-	defer release()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ns, e, lookup := s.tagTarget(c, p)
-	if lookup != nil {
-		return nil, routeError(uv("path", lookup))
-	}
-	// Tags are keyed by the item's id, so they follow it through moves.
-	key := nsKey(ns.ID, e.ID)
-	old := s.tags[key]
-	tags, rerr := change(slices.Clone(old), tag)
-	if rerr != nil {
-		return nil, routeError(rerr)
-	}
-	if slices.Equal(tags, old) {
+	return writeTx(s, c, func(t *tx) (any, error) {
+		ns, e, lookup := s.tagTarget(c, p)
+		if lookup != nil {
+			return nil, routeError(uv("path", lookup))
+		}
+		// Tags are keyed by the item's id, so they follow it through moves.
+		key := nsKey(ns.ID, e.ID)
+		old := s.tags[key]
+		tags, rerr := change(slices.Clone(old), tag)
+		if rerr != nil {
+			return nil, routeError(rerr)
+		}
+		switch {
+		case slices.Equal(tags, old):
+		case len(tags) == 0:
+			delete(s.tags, key)
+			t.del(tblTags, key)
+		default:
+			s.tags[key] = tags
+			t.put(tblTags, key, tags)
+		}
 		return nil, nil
-	}
-	var t tx
-	if len(tags) == 0 {
-		delete(s.tags, key)
-		t.del(tblTags, key)
-	} else {
-		s.tags[key] = tags
-		t.put(tblTags, key, tags)
-	}
-	if err := s.commit(&t); err != nil {
-		return nil, err
-	}
-	return nil, nil
+	})
 }
 
 func (s *Server) tagsAdd(c *call) (any, error) {

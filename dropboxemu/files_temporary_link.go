@@ -31,34 +31,21 @@ func (s *Server) getTemporaryLink(c *call) (any, error) {
 	var arg struct {
 		Path string `json:"path"`
 	}
-	if err := c.decode(&arg, "path"); err != nil {
-		return nil, err
-	}
-	p, malformed, err := c.pathArg("path", arg.Path, "ReadPath")
+	p, err := c.decodePathArg(&arg, &arg.Path, "ReadPath")
 	if err != nil {
 		return nil, err
 	}
-	if malformed != nil {
-		return nil, routeError(uv("path", malformed))
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, lerr := s.readFile(c.acct, p)
-	if lerr != nil {
-		return nil, routeError(uv("path", lerr))
-	}
-	if isPaper(e.PathLower) {
-		return nil, routeError(u("unsupported_file"))
-	}
-	l := &tempLink{ID: randomString(24), AccountID: c.acct.ID, File: e, Expires: s.clock.Now().Add(tempLinkLifetime)}
-	var t tx
-	s.sweepTempLinks(&t)
-	s.tempLinks[l.ID] = l
-	t.put(tblTempLink, l.ID, l)
-	if err := s.commit(&t); err != nil {
-		return nil, err
-	}
-	return map[string]any{"metadata": fileMetaNoTag(e), "link": s.baseURL(c.r) + "/temp/" + l.ID}, nil
+	return lockedTx(s, func(t *tx) (any, error) {
+		e, lerr := s.readFile(c.acct, p)
+		if lerr != nil {
+			return nil, routeError(uv("path", lerr))
+		}
+		if isPaper(e.PathLower) {
+			return nil, routeError(u("unsupported_file"))
+		}
+		l := s.addTempLink(t, &tempLink{AccountID: c.acct.ID, File: e, Expires: s.clock.Now().Add(tempLinkLifetime)})
+		return map[string]any{"metadata": fileMetaNoTag(e), "link": s.baseURL(c.r) + "/temp/" + l.ID}, nil
+	})
 }
 
 func (s *Server) getTemporaryUploadLink(c *call) (any, error) {
@@ -69,10 +56,7 @@ func (s *Server) getTemporaryUploadLink(c *call) (any, error) {
 	if err := c.decode(&arg, "commit_info"); err != nil {
 		return nil, err
 	}
-	if _, _, err := c.pathArg("commit_info.path", arg.CommitInfo.Path, "WritePathOrId"); err != nil {
-		return nil, err
-	}
-	if _, _, err := c.parseCommit(&arg.CommitInfo); err != nil {
+	if _, err := c.parseCommit("commit_info.path", &arg.CommitInfo); err != nil {
 		return nil, err
 	}
 	d := 14400.0
@@ -82,19 +66,22 @@ func (s *Server) getTemporaryUploadLink(c *call) (any, error) {
 			return nil, c.badArg("duration: %v is not within [60.0, 14400.0]", d)
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	ci := arg.CommitInfo
-	l := &tempLink{ID: randomString(24), Upload: true, AccountID: c.acct.ID, Commit: &ci,
-		Expires: s.clock.Now().Add(time.Duration(d * float64(time.Second)))}
-	var t tx
-	s.sweepTempLinks(&t)
+	return lockedTx(s, func(t *tx) (any, error) {
+		l := s.addTempLink(t, &tempLink{Upload: true, AccountID: c.acct.ID, Commit: &ci,
+			Expires: s.clock.Now().Add(time.Duration(d * float64(time.Second)))})
+		return map[string]any{"link": s.baseURL(c.r) + "/apitul/1/" + l.ID}, nil
+	})
+}
+
+// addTempLink gives l a new id and stores it, forgetting the expired and
+// used links on the way. The caller holds s.mu and commits t.
+func (s *Server) addTempLink(t *tx, l *tempLink) *tempLink {
+	s.sweepTempLinks(t)
+	l.ID = randomString(24)
 	s.tempLinks[l.ID] = l
 	t.put(tblTempLink, l.ID, l)
-	if err := s.commit(&t); err != nil {
-		return nil, err
-	}
-	return map[string]any{"link": s.baseURL(c.r) + "/apitul/1/" + l.ID}, nil
+	return l
 }
 
 // sweepTempLinks forgets expired and used links, so that they do not pile
@@ -188,14 +175,13 @@ func (s *Server) serveTempUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 	c := &call{s: s, w: w, r: r, ctx: r.Context(), route: "files/upload", spec: specRoutes["files/upload"], acct: acct}
-	data, h, err := s.readUploadBody(c, u("payload_too_large"))
+	data, h, err := s.readUploadBody(c, nil)
 	if err != nil {
 		http.Error(w, "The file is larger than 150 MiB or could not be read.", http.StatusRequestEntityTooLarge)
 		return
 	}
-	p, malformed, _ := c.pathArg("path", l.Commit.Path, "WritePathOrId")
-	mode, cm, _ := c.parseCommit(l.Commit)
-	if malformed != nil {
+	pc, _ := c.parseCommit("path", l.Commit) // checked when the link was made
+	if pc.malformed != nil {
 		http.Error(w, "The upload path is malformed.", http.StatusConflict)
 		return
 	}
@@ -212,7 +198,7 @@ func (s *Server) serveTempUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var t tx
-	e, wf := s.putFile(&t, acct, p, fc, mode, l.Commit.Autorename, l.Commit.StrictConflict, cm)
+	e, wf := s.putFile(&t, acct, pc.path, fc, pc.mode, l.Commit.Autorename, l.Commit.StrictConflict, pc.modified)
 	if wf != nil {
 		s.dropContent(fc)
 		writeJSON(w, http.StatusConflict, map[string]any{"error_summary": (&apiError{Body: wf.reason}).summary(), "error": wf.reason})

@@ -1,10 +1,5 @@
 package dropboxemu
 
-import (
-	"errors"
-	"net/http"
-)
-
 func init() {
 	register("files/upload", (*Server).upload)
 }
@@ -16,21 +11,19 @@ type uploadArg struct {
 
 // readUploadBody reads the request body (at most the upload limit) into one
 // buffer, hashing it on the way (see readBody). An oversized body is
-// payload_too_large.
-func (s *Server) readUploadBody(c *call, payloadTooLarge map[string]any) ([]byte, *contentHasher, error) {
-	ub, err := s.readBody(c, payloadTooLarge)
+// payload_too_large; a body whose content hash is not contentHash, when
+// that is given, is content_hash_mismatch. Every upload route's error
+// union has both members.
+func (s *Server) readUploadBody(c *call, contentHash *string) ([]byte, *contentHasher, error) {
+	ub, err := s.readBody(c, u("payload_too_large"))
 	if err != nil {
 		return nil, nil, err
 	}
-	return ub.Data, hasherOf(ub.Digests, len(ub.Data)), nil
-}
-
-func readErr(err error, payloadTooLarge map[string]any) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return routeError(payloadTooLarge)
+	h := hasherOf(ub.Digests, len(ub.Data))
+	if contentHash != nil && *contentHash != h.Hex() {
+		return nil, nil, routeError(u("content_hash_mismatch"))
 	}
-	return err
+	return ub.Data, h, nil
 }
 
 // storeBlob stores data as a new blob and returns the content that refers to it.
@@ -56,38 +49,41 @@ func (s *Server) dropContent(fc fileContent) {
 	}
 }
 
+// beginUpload starts a call that writes a file from its body: it checks
+// the content_hash argument (contentHashArg), takes the write slot of c's
+// namespace (see writeTx), then reads the body as readUploadBody does. The
+// slot is held while the body streams in, as on Dropbox, where a slow
+// upload keeps others waiting. Unless it fails, the caller must call release.
+func (s *Server) beginUpload(c *call, contentHash *string) (release func(), data []byte, h *contentHasher, err error) {
+	if err := c.contentHashArg("content_hash", contentHash); err != nil {
+		return nil, nil, nil, err
+	}
+	release, lerr := s.limits.beginWrite(c.acct.RootNS)
+	if lerr != nil {
+		return nil, nil, nil, lerr
+	}
+	if data, h, err = s.readUploadBody(c, contentHash); err != nil {
+		release()
+		return nil, nil, nil, err
+	}
+	return release, data, h, nil
+}
+
 func (s *Server) upload(c *call) (any, error) {
 	var arg uploadArg
 	if err := c.decode(&arg, "path"); err != nil {
 		return nil, err
 	}
-	p, malformed, err := c.pathArg("path", arg.Path, "WritePathOrId")
+	pc, err := c.parseCommit("path", &arg.commitInfo)
 	if err != nil {
 		return nil, err
 	}
-	mode, cm, err := c.parseCommit(&arg.commitInfo)
+	release, data, h, err := s.beginUpload(c, arg.ContentHash)
 	if err != nil {
 		return nil, err
-	}
-	if err := c.contentHashArg("content_hash", arg.ContentHash); err != nil {
-		return nil, err
-	}
-	// The namespace lock is held while the body streams in, as on Dropbox,
-	// where a slow upload keeps others waiting.
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
-	if lerr != nil {
-		return nil, lerr
 	}
 	defer release()
-	data, h, err := s.readUploadBody(c, u("payload_too_large"))
-	if err != nil {
-		return nil, err
-	}
-	hash := h.Hex()
-	if arg.ContentHash != nil && *arg.ContentHash != hash {
-		return nil, routeError(u("content_hash_mismatch"))
-	}
-	fc, err := s.storeBlob(data, hash)
+	fc, err := s.storeBlob(data, h.Hex())
 	if err != nil {
 		return nil, err
 	}
@@ -95,9 +91,9 @@ func (s *Server) upload(c *call) (any, error) {
 	defer s.mu.Unlock()
 	var t tx
 	var e *Entry
-	wf := &writeFailure{malformed}
-	if malformed == nil {
-		e, wf = s.putFile(&t, c.acct, p, fc, mode, arg.Autorename, arg.StrictConflict, cm)
+	wf := &writeFailure{pc.malformed}
+	if pc.malformed == nil {
+		e, wf = s.putFile(&t, c.acct, pc.path, fc, pc.mode, arg.Autorename, arg.StrictConflict, pc.modified)
 	}
 	if wf != nil {
 		id, err := s.sessionOfUpload(c.acct, h, fc)

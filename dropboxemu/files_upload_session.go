@@ -128,7 +128,8 @@ func (s *Server) uploadSessionStart(c *call) (any, error) {
 	if concurrent && arg.Close {
 		return nil, routeError(u("concurrent_session_close_not_allowed"))
 	}
-	data, h, err := s.readUploadBody(c, u("payload_too_large"))
+	// The content hash is checked here, after concurrent_session_data_not_allowed.
+	data, h, err := s.readUploadBody(c, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -147,18 +148,29 @@ func (s *Server) uploadSessionStart(c *call) (any, error) {
 	if part.Size > 0 {
 		us.Parts = []sessionPart{part}
 	}
+	if err := s.openSessions(us); err != nil {
+		s.dropParts(part)
+		return nil, err
+	}
+	return map[string]string{"session_id": us.ID}, nil
+}
+
+// openSessions stores new upload sessions, forgetting the expired ones on
+// the way (see sweepSessions). It takes s.mu.
+func (s *Server) openSessions(sessions ...*uploadSession) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var t tx
 	stale := s.sweepSessions(&t)
-	s.sessions[us.ID] = us
-	t.put(tblSession, us.ID, us)
+	for _, us := range sessions {
+		s.sessions[us.ID] = us
+		t.put(tblSession, us.ID, us)
+	}
 	if err := s.commit(&t); err != nil {
-		s.dropParts(part)
-		return nil, err
+		return err
 	}
 	s.dropParts(stale...)
-	return map[string]string{"session_id": us.ID}, nil
+	return nil
 }
 
 // sweepSessions forgets the expired upload sessions, so that abandoned
@@ -206,22 +218,16 @@ func (s *Server) uploadSessionStartBatch(c *call) (any, error) {
 	if arg.NumSessions < 1 || arg.NumSessions > 1000 {
 		return nil, c.badArg("num_sessions: %d is not within [1, 1000]", arg.NumSessions)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var t tx
-	stale := s.sweepSessions(&t)
-	ids := make([]string, 0, arg.NumSessions)
+	sessions := make([]*uploadSession, arg.NumSessions)
+	ids := make([]string, arg.NumSessions)
 	exp := s.clock.Now().Add(sessionLifetime)
-	for range arg.NumSessions {
-		us := &uploadSession{ID: newSessionID(), AccountID: c.acct.ID, Concurrent: concurrent, Expires: exp}
-		s.sessions[us.ID] = us
-		t.put(tblSession, us.ID, us)
-		ids = append(ids, us.ID)
+	for i := range sessions {
+		sessions[i] = &uploadSession{ID: newSessionID(), AccountID: c.acct.ID, Concurrent: concurrent, Expires: exp}
+		ids[i] = sessions[i].ID
 	}
-	if err := s.commit(&t); err != nil {
+	if err := s.openSessions(sessions...); err != nil {
 		return nil, err
 	}
-	s.dropParts(stale...)
 	return map[string]any{"session_ids": ids}, nil
 }
 
@@ -341,12 +347,9 @@ func (s *Server) appendOne(c *call, cur sessionCursor, close bool, contentHash *
 	if lerr != nil {
 		return nil, routeError(lerr)
 	}
-	data, h, err := s.readUploadBody(c, u("payload_too_large"))
+	data, h, err := s.readUploadBody(c, contentHash)
 	if err != nil {
 		return nil, err
-	}
-	if contentHash != nil && *contentHash != h.Hex() {
-		return nil, routeError(u("content_hash_mismatch"))
 	}
 	part, err := s.partOf(data, offset, h)
 	if err != nil {
@@ -387,12 +390,9 @@ func (s *Server) uploadSessionAppendBatch(c *call) (any, error) {
 	if err := c.contentHashArg("content_hash", arg.ContentHash); err != nil {
 		return nil, err
 	}
-	data, h, err := s.readUploadBody(c, u("payload_too_large"))
+	data, _, err := s.readUploadBody(c, arg.ContentHash)
 	if err != nil {
 		return nil, err
-	}
-	if arg.ContentHash != nil && *arg.ContentHash != h.Hex() {
-		return nil, routeError(u("content_hash_mismatch"))
 	}
 	var total uint64
 	for _, e := range arg.Entries {
@@ -495,11 +495,7 @@ func (s *Server) sessionContent(us *uploadSession) (fileContent, map[string]any,
 // content hash the whole file must have (finish_batch entries, whose calls
 // carry no bytes). The caller holds s.mu and commits t.
 func (s *Server) finishOne(t *tx, c *call, arg *finishArg, part *sessionPart, hash string) (*Entry, map[string]any, error) {
-	p, malformed, err := c.pathArg("commit.path", arg.Commit.Path, "WritePathOrId")
-	if err != nil {
-		return nil, nil, err
-	}
-	mode, cm, err := c.parseCommit(&arg.Commit)
+	pc, err := c.parseCommit("commit.path", &arg.Commit)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -523,8 +519,8 @@ func (s *Server) finishOne(t *tx, c *call, arg *finishArg, part *sessionPart, ha
 			return nil, uv("lookup_failed", u("closed")), nil
 		}
 	}
-	if malformed != nil {
-		return nil, uv("path", malformed), nil
+	if pc.malformed != nil {
+		return nil, uv("path", pc.malformed), nil
 	}
 	// Work on a copy: the session stays as it was if the write fails.
 	work := *us
@@ -540,7 +536,7 @@ func (s *Server) finishOne(t *tx, c *call, arg *finishArg, part *sessionPart, ha
 	if hash != "" && hash != fc.Hash {
 		return nil, u("content_hash_mismatch"), nil
 	}
-	e, wf := s.putFile(t, c.acct, p, fc, mode, arg.Commit.Autorename, arg.Commit.StrictConflict, cm)
+	e, wf := s.putFile(t, c.acct, pc.path, fc, pc.mode, arg.Commit.Autorename, arg.Commit.StrictConflict, pc.modified)
 	if wf != nil {
 		return nil, uv("path", wf.reason), nil
 	}
@@ -558,50 +554,33 @@ func (s *Server) uploadSessionFinish(c *call) (any, error) {
 	if err := c.decode(&arg, "cursor", "commit"); err != nil {
 		return nil, err
 	}
-	if _, _, err := c.pathArg("commit.path", arg.Commit.Path, "WritePathOrId"); err != nil {
-		return nil, err
-	}
-	if _, _, err := c.parseCommit(&arg.Commit); err != nil {
-		return nil, err
-	}
-	if err := c.contentHashArg("content_hash", arg.ContentHash); err != nil {
-		return nil, err
-	}
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
-	if lerr != nil {
-		return nil, lerr
-	}
-	defer release()
-	data, h, err := s.readUploadBody(c, u("payload_too_large"))
-	if err != nil {
+	if _, err := c.parseCommit("commit.path", &arg.Commit); err != nil {
 		return nil, err
 	}
 	// content_hash covers the bytes of this call, not the whole file.
-	if arg.ContentHash != nil && *arg.ContentHash != h.Hex() {
-		return nil, routeError(u("content_hash_mismatch"))
+	release, data, h, err := s.beginUpload(c, arg.ContentHash)
+	if err != nil {
+		return nil, err
 	}
+	defer release()
 	part, err := s.partOf(data, int64(arg.Cursor.Offset), h)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var t tx
-	e, ferr, err := s.finishOne(&t, c, &arg, &part, "")
-	if err != nil {
-		s.dropParts(part)
-		return nil, err
-	}
-	if ferr != nil {
-		if err := s.keepFinishData(c, &arg, part, ferr); err != nil {
+	return lockedTx(s, func(t *tx) (any, error) {
+		e, ferr, err := s.finishOne(t, c, &arg, &part, "")
+		if err != nil {
+			s.dropParts(part)
 			return nil, err
 		}
-		return nil, routeError(ferr)
-	}
-	if err := s.commit(&t); err != nil {
-		return nil, err
-	}
-	return fileMetaNoTag(e), nil
+		if ferr != nil {
+			if err := s.keepFinishData(c, &arg, part, ferr); err != nil {
+				return nil, err
+			}
+			return nil, routeError(ferr)
+		}
+		return fileMetaNoTag(e), nil
+	})
 }
 
 // keepFinishData handles the bytes sent with a finish that failed with ferr.
@@ -687,10 +666,7 @@ func (s *Server) decodeFinishBatch(c *call) ([]finishArg, error) {
 		return nil, c.badArg("entries: has more than 1000 items")
 	}
 	for i := range arg.Entries {
-		if _, _, err := c.pathArg("entries.commit.path", arg.Entries[i].Commit.Path, "WritePathOrId"); err != nil {
-			return nil, err
-		}
-		if _, _, err := c.parseCommit(&arg.Entries[i].Commit); err != nil {
+		if _, err := c.parseCommit("entries.commit.path", &arg.Entries[i].Commit); err != nil {
 			return nil, err
 		}
 		if err := c.contentHashArg("entries.content_hash", arg.Entries[i].ContentHash); err != nil {
@@ -700,54 +676,23 @@ func (s *Server) decodeFinishBatch(c *call) ([]finishArg, error) {
 	return arg.Entries, nil
 }
 
-func (s *Server) uploadSessionFinishBatchV2(c *call) (any, error) {
-	entries, err := s.decodeFinishBatch(c)
-	if err != nil {
-		return nil, err
-	}
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
-	if lerr != nil {
-		return nil, lerr
-	}
-	defer release()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var t tx
-	res, err := s.finishBatch(&t, c, entries)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.commit(&t); err != nil {
-		return nil, err
-	}
-	return res, nil
-}
+func (s *Server) uploadSessionFinishBatchV2(c *call) (any, error) { return s.finishBatchCall(c, false) }
+func (s *Server) uploadSessionFinishBatch(c *call) (any, error)   { return s.finishBatchCall(c, true) }
 
-func (s *Server) uploadSessionFinishBatch(c *call) (any, error) {
+// finishBatchCall serves finish_batch_v2, which answers with the result,
+// and the deprecated finish_batch, which answers with a job (async).
+func (s *Server) finishBatchCall(c *call, async bool) (any, error) {
 	entries, err := s.decodeFinishBatch(c)
 	if err != nil {
 		return nil, err
 	}
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
-	if lerr != nil {
-		return nil, lerr
-	}
-	defer release()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var t tx
-	res, err := s.finishBatch(&t, c, entries)
-	if err != nil {
-		return nil, err
-	}
-	launch, err := s.launchJob(&t, c, res)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.commit(&t); err != nil {
-		return nil, err
-	}
-	return launch, nil
+	return writeTx(s, c, func(t *tx) (map[string]any, error) {
+		res, err := s.finishBatch(t, c, entries)
+		if err != nil || !async {
+			return res, err
+		}
+		return s.launchJob(t, c, res)
+	})
 }
 
 func (s *Server) uploadSessionFinishBatchCheck(c *call) (any, error) {

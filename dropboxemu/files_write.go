@@ -24,32 +24,42 @@ type writeMode struct {
 	rev  string
 }
 
-// parseCommit checks a CommitInfo's fields other than the path. It returns
-// a 400 for values the spec does not allow.
-func (c *call) parseCommit(ci *commitInfo) (writeMode, time.Time, error) {
-	m := writeMode{name: "add"}
+// parsedCommit is a checked CommitInfo.
+type parsedCommit struct {
+	path      parsedPath
+	malformed map[string]any // the WriteError malformed_path value, when the path is malformed
+	mode      writeMode
+	modified  time.Time // client_modified; zero when not given
+}
+
+// parseCommit checks a CommitInfo: its path, named pathField in messages,
+// against WritePathOrId, then its other fields. It returns a 400 for values
+// the spec does not allow; a path that matches the pattern but is still
+// malformed gives pc.malformed, for the route to report in its own union.
+func (c *call) parseCommit(pathField string, ci *commitInfo) (pc parsedCommit, err error) {
+	if pc.path, pc.malformed, err = c.pathArg(pathField, ci.Path, "WritePathOrId"); err != nil {
+		return pc, err
+	}
+	pc.mode = writeMode{name: "add"}
 	if ci.Mode != nil {
-		m.name = ci.Mode.Name
-		switch m.name {
+		pc.mode.name = ci.Mode.Name
+		switch pc.mode.name {
 		case "add", "overwrite":
 		case "update":
-			m.rev = ci.Mode.String()
-			if len(m.rev) < 9 || !reRev.MatchString(m.rev) {
-				return m, time.Time{}, c.badArg("mode: update: '%s' is not a valid rev", m.rev)
+			pc.mode.rev = ci.Mode.String()
+			if len(pc.mode.rev) < 9 || !reRev.MatchString(pc.mode.rev) {
+				return pc, c.badArg("mode: update: '%s' is not a valid rev", pc.mode.rev)
 			}
 		default:
-			return m, time.Time{}, c.badArg("mode: unknown tag '%s'", m.name)
+			return pc, c.badArg("mode: unknown tag '%s'", pc.mode.name)
 		}
 	}
-	var cm time.Time
 	if ci.ClientModified != nil {
-		t, err := time.Parse("2006-01-02T15:04:05Z", *ci.ClientModified)
-		if err != nil {
-			return m, time.Time{}, c.badArg("client_modified: '%s' is not a timestamp of the form %%Y-%%m-%%dT%%H:%%M:%%SZ", *ci.ClientModified)
+		if pc.modified, err = time.Parse("2006-01-02T15:04:05Z", *ci.ClientModified); err != nil {
+			return pc, c.badArg("client_modified: '%s' is not a timestamp of the form %%Y-%%m-%%dT%%H:%%M:%%SZ", *ci.ClientModified)
 		}
-		cm = t
 	}
-	return m, cm, nil
+	return pc, nil
 }
 
 // fileContent is the content of a file about to be written.

@@ -135,13 +135,7 @@ func (s *Server) renderAuthorize(w http.ResponseWriter, r *http.Request, q url.V
 		s.authorizeFailed(w, r, q, code, msg)
 		return
 	}
-	s.mu.RLock()
-	accts := make([]*Account, 0, len(s.accounts))
-	for _, a := range s.accounts {
-		accts = append(accts, a)
-	}
-	s.mu.RUnlock()
-	slices.SortFunc(accts, func(a, b *Account) int { return strings.Compare(a.Email, b.Email) })
+	accts := s.accountsByEmail()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Frame-Options", "DENY")
 	authorizePage.Execute(w, map[string]any{"App": ar.app.Key, "Scopes": ar.scopes, "Accounts": accts,

@@ -50,26 +50,13 @@ func parsePath(p string, write bool) (parsedPath, error) {
 		if len(ref) <= len("id:") {
 			return parsedPath{}, &pathError{"empty id"}
 		}
-		if slash {
-			// "id:abc/" keeps its trailing slash, which checkComponents refuses.
-			rest = "/" + rest
-		}
-		if err := checkComponents(rest); err != nil {
-			return parsedPath{}, err
-		}
-		return parsedPath{Kind: pathID, Ref: ref, Rest: rest}, nil
+		return refPath(pathID, ref, rest, slash)
 	case strings.HasPrefix(p, "ns:"):
 		ref, rest, slash := strings.Cut(p[3:], "/")
 		if ref == "" || strings.Trim(ref, "0123456789") != "" {
 			return parsedPath{}, &pathError{"bad namespace id"}
 		}
-		if slash {
-			rest = "/" + rest
-		}
-		if err := checkComponents(rest); err != nil {
-			return parsedPath{}, err
-		}
-		return parsedPath{Kind: pathNS, Ref: ref, Rest: rest}, nil
+		return refPath(pathNS, ref, rest, slash)
 	case strings.HasPrefix(p, "rev:"):
 		if write || !reRev.MatchString(p[4:]) {
 			return parsedPath{}, &pathError{"bad rev"}
@@ -86,6 +73,19 @@ func parsePath(p string, write bool) (parsedPath, error) {
 		return parsedPath{Kind: pathPlain, Rest: p}, nil
 	}
 	return parsedPath{}, &pathError{"path must start with \"/\", \"id:\" or \"ns:\""}
+}
+
+// refPath is a path of kind pathID or pathNS: ref, and rest, what stood
+// after the slash that ends ref, if there was one (slash).
+func refPath(kind pathKind, ref, rest string, slash bool) (parsedPath, error) {
+	if slash {
+		// "id:abc/" keeps its trailing slash, which checkComponents refuses.
+		rest = "/" + rest
+	}
+	if err := checkComponents(rest); err != nil {
+		return parsedPath{}, err
+	}
+	return parsedPath{Kind: kind, Ref: ref, Rest: rest}, nil
 }
 
 // checkComponents rejects the path shapes Dropbox refuses: empty components

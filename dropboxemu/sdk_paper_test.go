@@ -103,7 +103,7 @@ func TestPaperCreateAndExport(t *testing.T) {
 	}
 	// Download refuses Paper documents.
 	_, _, err = fc.DownloadContext(t.Context(), files.NewDownloadArg(res.ResultPath))
-	if e := featErr[files.DownloadAPIError](t, err).EndpointError; e.Tag != files.DownloadErrorUnsupportedFile {
+	if e := coreAPIErr[files.DownloadAPIError](t, err).EndpointError; e.Tag != files.DownloadErrorUnsupportedFile {
 		t.Errorf("download: %+v", e)
 	}
 }
@@ -157,11 +157,11 @@ func TestPaperUpdatePolicies(t *testing.T) {
 	step(files.PaperDocUpdatePolicyOverwrite, 0, "# Over", 5, "# Over\n")
 
 	_, err := featUpdate(t, fc, res.FileId, files.PaperDocUpdatePolicyUpdate, 4, "stale")
-	if e := featErr[files.PaperUpdateAPIError](t, err).EndpointError; e.Tag != files.PaperUpdateErrorRevisionMismatch {
+	if e := coreAPIErr[files.PaperUpdateAPIError](t, err).EndpointError; e.Tag != files.PaperUpdateErrorRevisionMismatch {
 		t.Errorf("stale revision: %+v", e)
 	}
 	_, err = featUpdate(t, fc, res.FileId, files.PaperDocUpdatePolicyUpdate, 0, "none")
-	if e := featErr[files.PaperUpdateAPIError](t, err).EndpointError; e.Tag != files.PaperUpdateErrorRevisionMismatch {
+	if e := coreAPIErr[files.PaperUpdateAPIError](t, err).EndpointError; e.Tag != files.PaperUpdateErrorRevisionMismatch {
 		t.Errorf("no revision: %+v", e)
 	}
 	// The file's revisions are the doc's revisions.
@@ -174,13 +174,13 @@ func TestPaperUpdatePolicies(t *testing.T) {
 func TestPaperErrors(t *testing.T) {
 	t.Parallel()
 	_, fc := featSetup(t)
-	featPut(t, fc, "/plain.txt", []byte("x"))
-	featMkdir(t, fc, "/folder.paper")
+	coreOverwrite(t, fc, "/plain.txt", []byte("x"))
+	coreMkdir(t, fc, "/folder.paper")
 
 	createErr := func(path, format, doc string) *files.PaperCreateError {
 		t.Helper()
 		_, err := fc.PaperCreateContext(t.Context(), files.NewPaperCreateArg(path, featFormat(format)), strings.NewReader(doc))
-		return featErr[files.PaperCreateAPIError](t, err).EndpointError
+		return coreAPIErr[files.PaperCreateAPIError](t, err).EndpointError
 	}
 	for _, tc := range []struct{ path, format, doc, want string }{
 		{"/notes.txt", files.ImportFormatMarkdown, "x", files.PaperCreateErrorInvalidFileExtension},
@@ -205,7 +205,7 @@ func TestPaperErrors(t *testing.T) {
 	updateErr := func(path string) string {
 		t.Helper()
 		_, err := featUpdate(t, fc, path, files.PaperDocUpdatePolicyOverwrite, 0, "x")
-		e := featErr[files.PaperUpdateAPIError](t, err).EndpointError
+		e := coreAPIErr[files.PaperUpdateAPIError](t, err).EndpointError
 		if e.Path != nil {
 			return e.Tag + "/" + e.Path.Tag
 		}
@@ -228,7 +228,7 @@ func TestPaperErrors(t *testing.T) {
 	exportErr := func(path, format string) *files.ExportError {
 		t.Helper()
 		_, _, err := featExport(t, fc, path, format)
-		return featErr[files.ExportAPIError](t, err).EndpointError
+		return coreAPIErr[files.ExportAPIError](t, err).EndpointError
 	}
 	featPaper(t, fc, "/ok.paper", files.ImportFormatMarkdown, "ok")
 	if e := exportErr("/plain.txt", ""); e.Tag != files.ExportErrorNonExportable {

@@ -3,9 +3,7 @@ package dropboxemu_test
 import (
 	"errors"
 	"io"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -554,38 +552,10 @@ func TestRelocationCaseOnlyRename(t *testing.T) {
 	}
 }
 
-// relDiskEmulator serves a disk-backed emulator on dir; stop shuts it down
-// so that another one may open dir.
-func relDiskEmulator(t *testing.T, dir string) (emu *dropboxtest.Emulator, stop func()) {
-	t.Helper()
-	b, err := dropboxemu.OpenDiskBackend(dir)
-	if err != nil {
-		t.Fatalf("OpenDiskBackend: %v", err)
-	}
-	srv, err := dropboxemu.New(dropboxemu.Options{Backend: b})
-	if err != nil {
-		b.Close()
-		t.Fatalf("New: %v", err)
-	}
-	hs := httptest.NewServer(srv)
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			srv.Drain()
-			hs.Close()
-			if err := srv.Close(); err != nil {
-				t.Errorf("Close: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return &dropboxtest.Emulator{Server: srv, URL: hs.URL, HTTP: hs}, stop
-}
-
 func TestRelocationSurvivesRestart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	emu, stop := relDiskEmulator(t, dir)
+	emu, stop := startDiskEmulator(t, dir, dropboxemu.Options{})
 	acct := emu.CreateAccount(t, dropboxtest.AccountArg{Email: "disk@example.com", AccountType: "business"})
 	fc := files.New(sdkConfig(emu, acct.AccessToken))
 	relUpload(t, fc, "/src/a.txt", "a")
@@ -608,7 +578,7 @@ func TestRelocationSurvivesRestart(t *testing.T) {
 	changes := relContinue(t, fc, cursor)
 	stop()
 
-	emu, _ = relDiskEmulator(t, dir)
+	emu, _ = startDiskEmulator(t, dir, dropboxemu.Options{})
 	fc = files.New(sdkConfig(emu, acct.AccessToken))
 	if diff := cmp.Diff(tree, relList(t, fc, "", true)); diff != "" {
 		t.Errorf("tree after a restart (-before +after):\n%s", diff)

@@ -1,7 +1,6 @@
 package dropboxemu_test
 
 import (
-	"io"
 	"testing"
 	"time"
 
@@ -24,28 +23,13 @@ func featRevs(t *testing.T, fc files.ContextClient, arg *files.ListRevisionsArg)
 	return res, revs
 }
 
-// featDownload returns the content of path.
-func featDownload(t *testing.T, fc files.ContextClient, path string) string {
-	t.Helper()
-	_, rc, err := fc.DownloadContext(t.Context(), files.NewDownloadArg(path))
-	if err != nil {
-		t.Fatalf("download %s: %v", path, err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 func TestRevisionsListAndRestore(t *testing.T) {
 	t.Parallel()
 	emu, fc := featSetup(t)
-	v1 := featPut(t, fc, "/Doc.txt", []byte("one"))
+	v1 := coreOverwrite(t, fc, "/Doc.txt", []byte("one"))
 	emu.Advance(t, time.Hour)
-	v2 := featPut(t, fc, "/Doc.txt", []byte("two"))
-	v3 := featPut(t, fc, "/Doc.txt", []byte("three"))
+	v2 := coreOverwrite(t, fc, "/Doc.txt", []byte("two"))
+	v3 := coreOverwrite(t, fc, "/Doc.txt", []byte("three"))
 
 	res, revs := featRevs(t, fc, files.NewListRevisionsArg("/doc.TXT"))
 	if diff := cmp.Diff([]string{v3.Rev, v2.Rev, v1.Rev}, revs); diff != "" {
@@ -81,7 +65,7 @@ func TestRevisionsListAndRestore(t *testing.T) {
 		restored.Id != v1.Id || !time.Time(restored.ClientModified).Equal(time.Time(v1.ClientModified)) {
 		t.Errorf("restored = %+v, v1 = %+v", restored, v1)
 	}
-	if got := featDownload(t, fc, "/Doc.txt"); got != "one" {
+	if got := string(coreRead(t, fc, "/Doc.txt")); got != "one" {
 		t.Errorf("content after restore = %q", got)
 	}
 	_, revs = featRevs(t, fc, files.NewListRevisionsArg("/Doc.txt"))
@@ -98,7 +82,7 @@ func TestRevisionsListAndRestore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("restore elsewhere: %v", err)
 	}
-	if copyMeta.Id == v1.Id || copyMeta.PathDisplay != "/Old/Doc v2.txt" || featDownload(t, fc, "/old/doc v2.txt") != "two" {
+	if copyMeta.Id == v1.Id || copyMeta.PathDisplay != "/Old/Doc v2.txt" || string(coreRead(t, fc, "/old/doc v2.txt")) != "two" {
 		t.Errorf("restored elsewhere = %+v", copyMeta)
 	}
 }
@@ -106,8 +90,8 @@ func TestRevisionsListAndRestore(t *testing.T) {
 func TestRevisionsDeletedFile(t *testing.T) {
 	t.Parallel()
 	emu, fc := featSetup(t)
-	v1 := featPut(t, fc, "/gone.txt", []byte("first"))
-	v2 := featPut(t, fc, "/gone.txt", []byte("second"))
+	v1 := coreOverwrite(t, fc, "/gone.txt", []byte("first"))
+	v2 := coreOverwrite(t, fc, "/gone.txt", []byte("second"))
 	emu.Advance(t, 2*time.Hour)
 	featDelete(t, fc, "/gone.txt")
 
@@ -130,7 +114,7 @@ func TestRevisionsDeletedFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("restore: %v", err)
 	}
-	if back.Id != v1.Id || featDownload(t, fc, "/gone.txt") != "first" {
+	if back.Id != v1.Id || string(coreRead(t, fc, "/gone.txt")) != "first" {
 		t.Errorf("restored = %+v", back)
 	}
 	res, _ = featRevs(t, fc, files.NewListRevisionsArg("/gone.txt"))
@@ -142,14 +126,14 @@ func TestRevisionsDeletedFile(t *testing.T) {
 func TestRevisionsModesAcrossMove(t *testing.T) {
 	t.Parallel()
 	_, fc := featSetup(t)
-	a1 := featPut(t, fc, "/a.txt", []byte("a1"))
-	a2 := featPut(t, fc, "/a.txt", []byte("a2"))
+	a1 := coreOverwrite(t, fc, "/a.txt", []byte("a1"))
+	a2 := coreOverwrite(t, fc, "/a.txt", []byte("a2"))
 	mv, err := fc.MoveV2Context(t.Context(), files.NewRelocationArg("/a.txt", "/b.txt"))
 	if err != nil {
 		t.Fatalf("move: %v", err)
 	}
 	moved := mv.Metadata.(*files.FileMetadata)
-	b1 := featPut(t, fc, "/b.txt", []byte("b1"))
+	b1 := coreOverwrite(t, fc, "/b.txt", []byte("b1"))
 
 	// Path mode: what was at /b.txt; id mode: the file wherever it was.
 	_, revs := featRevs(t, fc, files.NewListRevisionsArg("/b.txt"))
@@ -175,13 +159,13 @@ func TestRevisionsModesAcrossMove(t *testing.T) {
 func TestRevisionsErrors(t *testing.T) {
 	t.Parallel()
 	_, fc := featSetup(t)
-	f := featPut(t, fc, "/f.txt", []byte("x"))
-	featMkdir(t, fc, "/dir")
+	f := coreOverwrite(t, fc, "/f.txt", []byte("x"))
+	coreMkdir(t, fc, "/dir")
 
 	listErr := func(arg *files.ListRevisionsArg) *files.ListRevisionsError {
 		t.Helper()
 		_, err := fc.ListRevisionsContext(t.Context(), arg)
-		return featErr[files.ListRevisionsAPIError](t, err).EndpointError
+		return coreAPIErr[files.ListRevisionsAPIError](t, err).EndpointError
 	}
 	if e := listErr(files.NewListRevisionsArg("/missing")); e.Tag != files.ListRevisionsErrorPath || e.Path.Tag != files.LookupErrorNotFound {
 		t.Errorf("missing: %+v", e)
@@ -211,7 +195,7 @@ func TestRevisionsErrors(t *testing.T) {
 	restoreErr := func(path, rev string) *files.RestoreError {
 		t.Helper()
 		_, err := fc.RestoreContext(t.Context(), files.NewRestoreArg(path, rev))
-		return featErr[files.RestoreAPIError](t, err).EndpointError
+		return coreAPIErr[files.RestoreAPIError](t, err).EndpointError
 	}
 	if e := restoreErr("/f.txt", "0123456789abcdef"); e.Tag != files.RestoreErrorInvalidRevision {
 		t.Errorf("unknown rev: %+v", e)

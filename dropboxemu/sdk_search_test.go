@@ -2,7 +2,6 @@ package dropboxemu_test
 
 import (
 	"bytes"
-	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -16,7 +15,8 @@ import (
 )
 
 // Helpers of the search, revision, tag, thumbnail, Paper and zip tests,
-// all named feat*.
+// all named feat*. Those tests share the core* helpers too (coreOverwrite,
+// coreMkdir, coreRead, coreAPIErr).
 
 // featSetup starts an emulator with a pro account and returns a files
 // client of Dropbox's Go SDK pointed at it.
@@ -24,28 +24,6 @@ func featSetup(t *testing.T, opts ...dropboxtest.Option) (*dropboxtest.Emulator,
 	t.Helper()
 	emu, _, cfg := newSDKAccount(t, opts...)
 	return emu, files.NewContext(cfg)
-}
-
-// featPut writes data at path (overwriting) and fails the test on error.
-func featPut(t *testing.T, fc files.ContextClient, path string, data []byte) *files.FileMetadata {
-	t.Helper()
-	arg := files.NewUploadArg(path)
-	arg.Mode = &files.WriteMode{Tagged: dropbox.Tagged{Tag: files.WriteModeOverwrite}}
-	m, err := fc.UploadContext(t.Context(), arg, bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("upload %s: %v", path, err)
-	}
-	return m
-}
-
-// featMkdir creates a folder and fails the test on error.
-func featMkdir(t *testing.T, fc files.ContextClient, path string) *files.FolderMetadata {
-	t.Helper()
-	res, err := fc.CreateFolderV2Context(t.Context(), files.NewCreateFolderArg(path))
-	if err != nil {
-		t.Fatalf("create_folder_v2 %s: %v", path, err)
-	}
-	return res.Metadata
 }
 
 // featDelete deletes path and fails the test on error.
@@ -56,20 +34,10 @@ func featDelete(t *testing.T, fc files.ContextClient, path string) {
 	}
 }
 
-// featErr asserts that err is an SDK error of type T and returns it.
-func featErr[T any](t *testing.T, err error) T {
-	t.Helper()
-	var target T
-	if !errors.As(err, &target) {
-		t.Fatalf("error = %T %v, want %T", err, err, target)
-	}
-	return target
-}
-
 // featBadRequest asserts that err is a 400 answer.
 func featBadRequest(t *testing.T, err error) {
 	t.Helper()
-	featErr[auth.BadRequest](t, err)
+	coreAPIErr[auth.BadRequest](t, err)
 }
 
 // featMatchPath renders a search match as "<tag> <path_display> <match type>".
@@ -126,12 +94,12 @@ func featSearchOptions() *files.SearchOptions {
 func TestSearchNamesByWords(t *testing.T) {
 	t.Parallel()
 	_, fc := featSetup(t)
-	featPut(t, fc, "/Docs/Prime_Numbers.txt", []byte("2 3 5 7"))
-	featPut(t, fc, "/Docs/prime list.md", []byte("x"))
-	featPut(t, fc, "/Batman Car.txt", []byte("x"))
-	featPut(t, fc, "/bat cave.txt", []byte("x"))
-	featPut(t, fc, "/Primer.txt", []byte("x"))
-	featMkdir(t, fc, "/Prime Folder")
+	coreOverwrite(t, fc, "/Docs/Prime_Numbers.txt", []byte("2 3 5 7"))
+	coreOverwrite(t, fc, "/Docs/prime list.md", []byte("x"))
+	coreOverwrite(t, fc, "/Batman Car.txt", []byte("x"))
+	coreOverwrite(t, fc, "/bat cave.txt", []byte("x"))
+	coreOverwrite(t, fc, "/Primer.txt", []byte("x"))
+	coreMkdir(t, fc, "/Prime Folder")
 
 	// Relevance: whole-word name matches before prefix ones, then by path.
 	opts := featSearchOptions()
@@ -168,10 +136,10 @@ func TestSearchNamesByWords(t *testing.T) {
 func TestSearchContent(t *testing.T) {
 	t.Parallel()
 	_, fc := featSetup(t)
-	featPut(t, fc, "/notes.txt", []byte("The quick Brown fox\njumps over the lazy dog"))
-	featPut(t, fc, "/brown.txt", []byte("brown bears"))
-	featPut(t, fc, "/binary.dat", []byte("brown\x00\x01\x02"))
-	featPut(t, fc, "/other.txt", []byte("nothing to see"))
+	coreOverwrite(t, fc, "/notes.txt", []byte("The quick Brown fox\njumps over the lazy dog"))
+	coreOverwrite(t, fc, "/brown.txt", []byte("brown bears"))
+	coreOverwrite(t, fc, "/binary.dat", []byte("brown\x00\x01\x02"))
+	coreOverwrite(t, fc, "/other.txt", []byte("nothing to see"))
 
 	got := featSearch(t, fc, &files.SearchV2Arg{Query: "brown"})
 	want := []string{"file /brown.txt filename_and_content", "file /notes.txt file_content"}
@@ -200,10 +168,10 @@ func TestSearchOptionsAndPaging(t *testing.T) {
 	t.Parallel()
 	emu, fc := featSetup(t)
 	for _, p := range []string{"/a/report 1.pdf", "/a/report 2.txt", "/b/report 3.jpg", "/b/report 4.mp3", "/report 5.xlsx"} {
-		featPut(t, fc, p, []byte("data"))
+		coreOverwrite(t, fc, p, []byte("data"))
 		emu.Advance(t, time.Minute)
 	}
-	featMkdir(t, fc, "/b/report folder")
+	coreMkdir(t, fc, "/b/report folder")
 
 	// Paging: max_results 2 over six matches, without duplicates.
 	opts := featSearchOptions()
@@ -271,7 +239,7 @@ func TestSearchOptionsAndPaging(t *testing.T) {
 func TestSearchHighlights(t *testing.T) {
 	t.Parallel()
 	_, fc := featSetup(t)
-	featPut(t, fc, "/Prime_Numbers.txt", []byte("x"))
+	coreOverwrite(t, fc, "/Prime_Numbers.txt", []byte("x"))
 	res, err := fc.SearchV2Context(t.Context(), &files.SearchV2Arg{Query: "numbers pri",
 		MatchFieldOptions: &files.SearchMatchFieldOptions{IncludeHighlights: true}})
 	if err != nil {
@@ -302,12 +270,12 @@ func TestSearchHighlights(t *testing.T) {
 func TestSearchErrors(t *testing.T) {
 	t.Parallel()
 	emu, fc := featSetup(t)
-	featPut(t, fc, "/file.txt", []byte("x"))
+	coreOverwrite(t, fc, "/file.txt", []byte("x"))
 
 	searchErr := func(arg *files.SearchV2Arg) *files.SearchError {
 		t.Helper()
 		_, err := fc.SearchV2Context(t.Context(), arg)
-		return featErr[files.SearchV2APIError](t, err).EndpointError
+		return coreAPIErr[files.SearchV2APIError](t, err).EndpointError
 	}
 	opts := featSearchOptions()
 	opts.Path = "/missing"
@@ -338,7 +306,7 @@ func TestSearchErrors(t *testing.T) {
 	// A cursor of another account is refused.
 	opts = featSearchOptions()
 	opts.MaxResults = 1
-	featPut(t, fc, "/x 2.txt", []byte("x"))
+	coreOverwrite(t, fc, "/x 2.txt", []byte("x"))
 	res, err := fc.SearchV2Context(t.Context(), &files.SearchV2Arg{Query: "x", Options: opts})
 	if err != nil || !res.HasMore {
 		t.Fatalf("search: %+v %v", res, err)

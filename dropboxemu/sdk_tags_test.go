@@ -42,8 +42,8 @@ func featAddTag(t *testing.T, fc files.ContextClient, path, tag string) {
 func TestTagsAddGetRemove(t *testing.T) {
 	t.Parallel()
 	_, fc := featSetup(t)
-	featPut(t, fc, "/Work/plan.txt", []byte("x"))
-	featMkdir(t, fc, "/Photos")
+	coreOverwrite(t, fc, "/Work/plan.txt", []byte("x"))
+	coreMkdir(t, fc, "/Photos")
 
 	featAddTag(t, fc, "/work/PLAN.txt", "Urgent")
 	featAddTag(t, fc, "/Work/plan.txt", "q3_2024")
@@ -63,7 +63,7 @@ func TestTagsAddGetRemove(t *testing.T) {
 		t.Errorf("tags after move (-want +got):\n%s", diff)
 	}
 	// A new file at the old path has none.
-	featPut(t, fc, "/Work/plan.txt", []byte("y"))
+	coreOverwrite(t, fc, "/Work/plan.txt", []byte("y"))
 	if diff := cmp.Diff([]string{"/Work/plan.txt: "}, featTags(t, fc, "/Work/plan.txt")); diff != "" {
 		t.Errorf("tags of a new file (-want +got):\n%s", diff)
 	}
@@ -75,7 +75,7 @@ func TestTagsAddGetRemove(t *testing.T) {
 		t.Errorf("tags after remove (-want +got):\n%s", diff)
 	}
 	err := fc.TagsRemoveContext(t.Context(), files.NewRemoveTagArg("/Archive/plan.txt", "urgent"))
-	if e := featErr[files.TagsRemoveAPIError](t, err).EndpointError; e.Tag != files.RemoveTagErrorTagNotPresent {
+	if e := coreAPIErr[files.TagsRemoveAPIError](t, err).EndpointError; e.Tag != files.RemoveTagErrorTagNotPresent {
 		t.Errorf("remove again: %+v", e)
 	}
 }
@@ -83,31 +83,31 @@ func TestTagsAddGetRemove(t *testing.T) {
 func TestTagsLimitsAndErrors(t *testing.T) {
 	t.Parallel()
 	emu, fc := featSetup(t)
-	featPut(t, fc, "/f.txt", []byte("x"))
+	coreOverwrite(t, fc, "/f.txt", []byte("x"))
 	for i := range 20 {
 		featAddTag(t, fc, "/f.txt", fmt.Sprintf("t%d", i))
 	}
 	err := fc.TagsAddContext(t.Context(), files.NewAddTagArg("/f.txt", "one_more"))
-	if e := featErr[files.TagsAddAPIError](t, err).EndpointError; e.Tag != files.AddTagErrorTooManyTags {
+	if e := coreAPIErr[files.TagsAddAPIError](t, err).EndpointError; e.Tag != files.AddTagErrorTooManyTags {
 		t.Errorf("21st tag: %+v", e)
 	}
 	// Re-adding one of the 20 is still fine.
 	featAddTag(t, fc, "/f.txt", "T7")
 
 	err = fc.TagsAddContext(t.Context(), files.NewAddTagArg("/missing.txt", "x"))
-	if e := featErr[files.TagsAddAPIError](t, err).EndpointError; e.Tag != files.AddTagErrorPath || e.Path.Tag != files.LookupErrorNotFound {
+	if e := coreAPIErr[files.TagsAddAPIError](t, err).EndpointError; e.Tag != files.AddTagErrorPath || e.Path.Tag != files.LookupErrorNotFound {
 		t.Errorf("add to missing: %+v", e)
 	}
 	err = fc.TagsRemoveContext(t.Context(), files.NewRemoveTagArg("/missing.txt", "x"))
-	if e := featErr[files.TagsRemoveAPIError](t, err).EndpointError; e.Tag != files.RemoveTagErrorPath || e.Path.Tag != files.LookupErrorNotFound {
+	if e := coreAPIErr[files.TagsRemoveAPIError](t, err).EndpointError; e.Tag != files.RemoveTagErrorPath || e.Path.Tag != files.LookupErrorNotFound {
 		t.Errorf("remove from missing: %+v", e)
 	}
 	_, err = fc.TagsGetContext(t.Context(), files.NewGetTagsArg([]string{"/f.txt", "/missing.txt"}))
-	if e := featErr[files.TagsGetAPIError](t, err).EndpointError; e.Tag != files.BaseTagErrorPath || e.Path.Tag != files.LookupErrorNotFound {
+	if e := coreAPIErr[files.TagsGetAPIError](t, err).EndpointError; e.Tag != files.BaseTagErrorPath || e.Path.Tag != files.LookupErrorNotFound {
 		t.Errorf("get with a missing path: %+v", e)
 	}
 	err = fc.TagsAddContext(t.Context(), files.NewAddTagArg("/f.txt/below", "x"))
-	if e := featErr[files.TagsAddAPIError](t, err).EndpointError; e.Tag != files.AddTagErrorPath || e.Path.Tag != files.LookupErrorNotFolder {
+	if e := coreAPIErr[files.TagsAddAPIError](t, err).EndpointError; e.Tag != files.AddTagErrorPath || e.Path.Tag != files.LookupErrorNotFolder {
 		t.Errorf("add below a file: %+v", e)
 	}
 
@@ -128,7 +128,7 @@ func TestTagsLimitsAndErrors(t *testing.T) {
 	other := emu.CreateAccount(t, dropboxtest.AccountArg{Email: "other@example.com"})
 	ofc := files.NewContext(sdkConfig(emu, other.AccessToken))
 	_, err = ofc.TagsGetContext(t.Context(), files.NewGetTagsArg([]string{"/f.txt"}))
-	if e := featErr[files.TagsGetAPIError](t, err).EndpointError; e.Tag != files.BaseTagErrorPath {
+	if e := coreAPIErr[files.TagsGetAPIError](t, err).EndpointError; e.Tag != files.BaseTagErrorPath {
 		t.Errorf("other account: %+v", e)
 	}
 }
@@ -136,14 +136,14 @@ func TestTagsLimitsAndErrors(t *testing.T) {
 func TestTagsDeletedItem(t *testing.T) {
 	t.Parallel()
 	_, fc := featSetup(t)
-	featPut(t, fc, "/d.txt", []byte("x"))
+	coreOverwrite(t, fc, "/d.txt", []byte("x"))
 	featAddTag(t, fc, "/d.txt", "keep")
 	featDelete(t, fc, "/d.txt")
 	_, err := fc.TagsGetContext(t.Context(), files.NewGetTagsArg([]string{"/d.txt"}))
-	if e := featErr[files.TagsGetAPIError](t, err).EndpointError; e.Tag != files.BaseTagErrorPath || e.Path.Tag != files.LookupErrorNotFound {
+	if e := coreAPIErr[files.TagsGetAPIError](t, err).EndpointError; e.Tag != files.BaseTagErrorPath || e.Path.Tag != files.LookupErrorNotFound {
 		t.Errorf("get on a deleted item: %+v", e)
 	}
-	featPut(t, fc, "/d.txt", []byte("new"))
+	coreOverwrite(t, fc, "/d.txt", []byte("new"))
 	if diff := cmp.Diff([]string{"/d.txt: "}, featTags(t, fc, "/d.txt")); diff != "" {
 		t.Errorf("a new file at the path (-want +got):\n%s", diff)
 	}

@@ -92,7 +92,7 @@ func featWebPSize(t *testing.T, b []byte) (int, int) {
 func TestThumbnailFormatsAndScaling(t *testing.T) {
 	t.Parallel()
 	_, fc := featSetup(t)
-	meta := featPut(t, fc, "/Pics/halves.png", featPNG(t, featHalves(300, 200)))
+	meta := coreOverwrite(t, fc, "/Pics/halves.png", featPNG(t, featHalves(300, 200)))
 
 	res, b, err := featThumb(t, fc, "/pics/HALVES.png", "", "", "", false)
 	if err != nil {
@@ -140,7 +140,7 @@ func TestThumbnailFormatsAndScaling(t *testing.T) {
 func TestThumbnailModes(t *testing.T) {
 	t.Parallel()
 	_, fc := featSetup(t)
-	featPut(t, fc, "/tall.png", featPNG(t, featHalves(400, 800)))
+	coreOverwrite(t, fc, "/tall.png", featPNG(t, featHalves(400, 800)))
 	for _, tc := range []struct {
 		mode string
 		want image.Point
@@ -159,7 +159,7 @@ func TestThumbnailModes(t *testing.T) {
 		}
 	}
 	// Small images are never scaled up.
-	featPut(t, fc, "/small.png", featPNG(t, featHalves(10, 6)))
+	coreOverwrite(t, fc, "/small.png", featPNG(t, featHalves(10, 6)))
 	_, b, err := featThumb(t, fc, "/small.png", files.ThumbnailFormatPng, files.ThumbnailSizeW2048h1536, files.ThumbnailModeFitoneBestfit, false)
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +181,7 @@ func TestThumbnailAveragesAndAlpha(t *testing.T) {
 			}
 		}
 	}
-	featPut(t, fc, "/board.png", featPNG(t, board))
+	coreOverwrite(t, fc, "/board.png", featPNG(t, board))
 	_, b, err := featThumb(t, fc, "/board.png", files.ThumbnailFormatPng, files.ThumbnailSizeW32h32, "", false)
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +198,7 @@ func TestThumbnailAveragesAndAlpha(t *testing.T) {
 	for i := 0; i < len(transparent.Pix); i += 4 {
 		transparent.Pix[i], transparent.Pix[i+3] = 255, 0
 	}
-	featPut(t, fc, "/clear.png", featPNG(t, transparent))
+	coreOverwrite(t, fc, "/clear.png", featPNG(t, transparent))
 	_, b, err = featThumb(t, fc, "/clear.png", files.ThumbnailFormatPng, files.ThumbnailSizeW32h32, "", true)
 	if err != nil {
 		t.Fatal(err)
@@ -236,7 +236,7 @@ func TestThumbnailSourceFormats(t *testing.T) {
 	binary.LittleEndian.PutUint16(bmp[26:], 1)
 	binary.LittleEndian.PutUint16(bmp[28:], 24)
 	for name, data := range map[string][]byte{"/a.JPG": jb.Bytes(), "/a.gif": gb.Bytes(), "/a.ppm": ppm, "/a.bmp": bmp} {
-		featPut(t, fc, name, data)
+		coreOverwrite(t, fc, name, data)
 		_, b, err := featThumb(t, fc, name, files.ThumbnailFormatPng, files.ThumbnailSizeW32h32, "", false)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
@@ -252,18 +252,18 @@ func TestThumbnailErrors(t *testing.T) {
 	t.Parallel()
 	emu, acct, cfg := newSDKAccount(t)
 	fc := files.NewContext(cfg)
-	featPut(t, fc, "/notes.txt", []byte("text"))
-	featPut(t, fc, "/broken.png", []byte("\x89PNG\r\n\x1a\nnot really"))
-	featPut(t, fc, "/photo.tiff", []byte("II*\x00"))
+	coreOverwrite(t, fc, "/notes.txt", []byte("text"))
+	coreOverwrite(t, fc, "/broken.png", []byte("\x89PNG\r\n\x1a\nnot really"))
+	coreOverwrite(t, fc, "/photo.tiff", []byte("II*\x00"))
 	// A valid image beyond 20 MiB is not thumbnailed.
 	big := append(featPNG(t, featHalves(8, 8)), make([]byte, 20<<20)...)
-	featPut(t, fc, "/huge.png", big)
-	featMkdir(t, fc, "/dir.png")
+	coreOverwrite(t, fc, "/huge.png", big)
+	coreMkdir(t, fc, "/dir.png")
 
 	thumbErr := func(path string) *files.ThumbnailV2Error {
 		t.Helper()
 		_, _, err := featThumb(t, fc, path, "", "", "", false)
-		return featErr[files.GetThumbnailV2APIError](t, err).EndpointError
+		return coreAPIErr[files.GetThumbnailV2APIError](t, err).EndpointError
 	}
 	for _, tc := range []struct{ path, tag, lookup string }{
 		{"/notes.txt", files.ThumbnailV2ErrorUnsupportedExtension, ""},

@@ -49,13 +49,13 @@ func featZip(t *testing.T, fc files.ContextClient, path string) (*files.Download
 func TestZipFolder(t *testing.T) {
 	t.Parallel()
 	_, fc := featSetup(t)
-	featPut(t, fc, "/Proj/a.txt", []byte("alpha"))
-	featPut(t, fc, "/Proj/Sub/b.txt", bytes.Repeat([]byte("beta "), 1000))
-	featPut(t, fc, "/Proj/Sub/Deep/c.bin", []byte{0, 1, 2, 255})
-	featMkdir(t, fc, "/Proj/Empty")
+	coreOverwrite(t, fc, "/Proj/a.txt", []byte("alpha"))
+	coreOverwrite(t, fc, "/Proj/Sub/b.txt", bytes.Repeat([]byte("beta "), 1000))
+	coreOverwrite(t, fc, "/Proj/Sub/Deep/c.bin", []byte{0, 1, 2, 255})
+	coreMkdir(t, fc, "/Proj/Empty")
 	featPaper(t, fc, "/Proj/notes.paper", files.ImportFormatMarkdown, "not in the zip")
-	featPut(t, fc, "/Other/x.txt", []byte("x"))
-	featMkdir(t, fc, "/Proj/Sub/Deep/Deeper")
+	coreOverwrite(t, fc, "/Other/x.txt", []byte("x"))
+	coreMkdir(t, fc, "/Proj/Sub/Deep/Deeper")
 
 	res, content, names, err := featZip(t, fc, "/proj")
 	if err != nil {
@@ -95,11 +95,11 @@ func TestZipFolder(t *testing.T) {
 func TestZipErrors(t *testing.T) {
 	t.Parallel()
 	_, fc := featSetup(t)
-	f := featPut(t, fc, "/file.txt", []byte("x"))
+	f := coreOverwrite(t, fc, "/file.txt", []byte("x"))
 	zipErr := func(path string) string {
 		t.Helper()
 		_, _, _, err := featZip(t, fc, path)
-		e := featErr[files.DownloadZipAPIError](t, err).EndpointError
+		e := coreAPIErr[files.DownloadZipAPIError](t, err).EndpointError
 		if e.Path != nil {
 			return e.Tag + "/" + e.Path.Tag
 		}
@@ -127,7 +127,7 @@ func TestZipTooManyFiles(t *testing.T) {
 	_, fc := featSetup(t)
 	// Grow a tree past 10,000 entries by copying it into itself twice over.
 	for i := range 39 {
-		featPut(t, fc, fmt.Sprintf("/w/g0/f%d", i), []byte("x"))
+		coreOverwrite(t, fc, fmt.Sprintf("/w/g0/f%d", i), []byte("x"))
 	}
 	for g := 1; g <= 8; g++ {
 		for _, half := range []string{"a", "b"} {
@@ -144,7 +144,7 @@ func TestZipTooManyFiles(t *testing.T) {
 	}
 	rc.Close()
 	_, _, _, err = featZip(t, fc, "/w/g8")
-	if e := featErr[files.DownloadZipAPIError](t, err).EndpointError; e.Tag != files.DownloadZipErrorTooManyFiles {
+	if e := coreAPIErr[files.DownloadZipAPIError](t, err).EndpointError; e.Tag != files.DownloadZipErrorTooManyFiles {
 		t.Errorf("g8: %+v", e)
 	}
 }

@@ -300,6 +300,38 @@ func (t *tx) touch(ns *Namespace) {
 	t.touched[ns] = true
 }
 
+// writeTx runs do for a write route: it takes the write slot of c's
+// namespace (429 too_many_write_operations when it is busy, see
+// limiter.beginWrite), then runs do and commits its tx as lockedTx does.
+func writeTx[T any](s *Server, c *call, do func(t *tx) (T, error)) (T, error) {
+	release, lerr := s.limits.beginWrite(c.acct.RootNS)
+	if lerr != nil {
+		var zero T
+		return zero, lerr
+	}
+	defer release()
+	return lockedTx(s, do)
+}
+
+// lockedTx runs do with s.mu held and a new tx, then commits the tx; a tx
+// that recorded nothing (the call changed nothing) is not committed. When
+// do fails, nothing is committed and its error (a route error, say) is
+// returned as it is; do must then have changed nothing.
+func lockedTx[T any](s *Server, do func(t *tx) (T, error)) (T, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var t tx
+	v, err := do(&t)
+	if err != nil || len(t.ops) == 0 {
+		return v, err
+	}
+	if err := s.commit(&t); err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}
+
 // Table names.
 const (
 	tblMeta      = "meta"

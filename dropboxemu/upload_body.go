@@ -18,6 +18,17 @@ type uploadBody struct {
 	Hash    string
 }
 
+// bodyReadError is the answer to err from reading a body limited by
+// http.MaxBytesReader: tooLarge, the route's error for a body over the
+// limit, as a 409, or err itself.
+func bodyReadError(err error, tooLarge map[string]any) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return routeError(tooLarge)
+	}
+	return err
+}
+
 // readBody reads the request body (at most the upload limit) into one buffer
 // while a second goroutine hashes each 4 MiB block as soon as it is
 // complete, so that hashing overlaps the network read. An oversized body
@@ -97,11 +108,7 @@ func (s *Server) readBody(c *call, payloadTooLarge map[string]any) (*uploadBody,
 		}
 	}
 	if readErr != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(readErr, &mbe) {
-			return nil, routeError(payloadTooLarge)
-		}
-		return nil, readErr
+		return nil, bodyReadError(readErr, payloadTooLarge)
 	}
 	h := sha256.New()
 	for _, d := range ds {
