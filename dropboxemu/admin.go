@@ -214,7 +214,7 @@ func (s *Server) adminCreateAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var t tx
-	tok := &Token{Token: newAccessToken(), Kind: "access", AccountID: acct.ID, AppKey: arg.AppKey, Scopes: slices.Clone(allScopes)}
+	tok := &Token{Token: newAccessToken(), Kind: "access", AccountID: acct.ID, AppKey: arg.AppKey, Scopes: tokenScopes(acct, slices.Clone(allScopes))}
 	t.put(tblToken, tok.Token, tok)
 	if !s.adminCommit(w, &t) {
 		return
@@ -334,6 +334,7 @@ func (s *Server) adminCreateToken(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusBadRequest, "expires_in must be >= 0")
 		return
 	}
+	arg.Scopes = tokenScopes(s.accounts[arg.AccountID], arg.Scopes)
 	tok := &Token{Token: newAccessToken(), Kind: "access", AccountID: arg.AccountID, AppKey: arg.AppKey, Scopes: arg.Scopes}
 	if arg.ExpiresIn > 0 {
 		tok.ExpiresAt = s.clock.Now().Add(time.Duration(arg.ExpiresIn) * time.Second)

@@ -53,17 +53,15 @@ type relocationBatchArgV1 struct {
 // RelocationBatchArgBase is base, and checks every path (400 on a pattern
 // mismatch, before anything changes).
 func (c *call) decodeRelocationBatch(arg any, base *relocationBatchBase) ([]relocation, error) {
-	if err := c.decode(arg, "entries"); err != nil {
+	if err := c.decode(arg, "entries", "entries.from_path", "entries.to_path"); err != nil {
 		return nil, err
 	}
-	if err := c.requireItemFields("entries", "from_path", "to_path"); err != nil {
-		return nil, err
+	repr := "" // Stone quotes the list; only an empty one is short enough to
+	if len(base.Entries) == 0 {
+		repr = "[]"
 	}
-	switch n := len(base.Entries); {
-	case n < 1:
-		return nil, c.badArg("entries: list should have at least 1 items, got 0")
-	case n > maxRelocationBatch:
-		return nil, c.badArg("entries: list should have at most %d items, got %d", maxRelocationBatch, n)
+	if err := c.checkList("entries", len(base.Entries), 1, maxRelocationBatch, repr); err != nil {
+		return nil, err
 	}
 	rs := make([]relocation, len(base.Entries))
 	for i, e := range base.Entries {
@@ -231,8 +229,8 @@ func (s *Server) createFolderBatch(c *call) (any, error) {
 	if err := c.decode(&arg, "paths"); err != nil {
 		return nil, err
 	}
-	if n := len(arg.Paths); n > maxCreateFolderBatch {
-		return nil, c.badArg("paths: list should have at most %d items, got %d", maxCreateFolderBatch, n)
+	if err := c.checkList("paths", len(arg.Paths), 0, maxCreateFolderBatch, pyStrings(arg.Paths)); err != nil {
+		return nil, err
 	}
 	type parsed struct {
 		p         parsedPath
@@ -285,22 +283,19 @@ func (s *Server) deleteBatch(c *call) (any, error) {
 	var arg struct {
 		Entries []deleteArg `json:"entries"`
 	}
-	if err := c.decode(&arg, "entries"); err != nil {
+	if err := c.decode(&arg, "entries", "entries.path"); err != nil {
 		return nil, err
 	}
-	if err := c.requireItemFields("entries", "path"); err != nil {
+	if err := c.checkList("entries", len(arg.Entries), 0, maxDeleteBatch, ""); err != nil {
 		return nil, err
-	}
-	if n := len(arg.Entries); n > maxDeleteBatch {
-		return nil, c.badArg("entries: list should have at most %d items, got %d", maxDeleteBatch, n)
 	}
 	// Check every argument first: a 400 must leave everything as it was.
 	for _, e := range arg.Entries {
 		if _, _, err := c.pathArg("entries.path", e.Path, "WritePathOrId"); err != nil {
 			return nil, err
 		}
-		if e.ParentRev != nil && (len(*e.ParentRev) < 9 || !reRev.MatchString(*e.ParentRev)) {
-			return nil, c.badArg("entries.parent_rev: '%s' is not a valid rev", *e.ParentRev)
+		if err := c.checkOptRev("entries.parent_rev", e.ParentRev); err != nil {
+			return nil, err
 		}
 	}
 	return writeTx(s, c, func(t *tx) (map[string]any, error) {

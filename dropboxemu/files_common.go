@@ -201,6 +201,9 @@ func existingAncestorFile(ns *Namespace, lower string) *Entry {
 
 // Wire forms of metadata.
 
+// fileMetadata, folderMetadata and deletedMetadata are the spec's
+// FileMetadata, FolderMetadata and DeletedMetadata, fields in the spec's
+// order (Metadata's first), as Dropbox writes them.
 type fileMetadata struct {
 	Tag                      string           `json:".tag,omitempty"`
 	Name                     string           `json:"name"`
@@ -213,10 +216,10 @@ type fileMetadata struct {
 	Size                     int64            `json:"size"`
 	IsDownloadable           bool             `json:"is_downloadable"`
 	ExportInfo               *exportInfo      `json:"export_info,omitempty"`
+	PropertyGroups           []map[string]any `json:"property_groups,omitempty"`
 	HasExplicitSharedMembers *bool            `json:"has_explicit_shared_members,omitempty"`
 	ContentHash              string           `json:"content_hash,omitempty"`
 	IsRestorable             *bool            `json:"is_restorable,omitempty"`
-	PropertyGroups           []map[string]any `json:"property_groups,omitempty"`
 }
 
 type exportInfo struct {
@@ -234,10 +237,11 @@ type folderMetadata struct {
 }
 
 type deletedMetadata struct {
-	Tag         string `json:".tag"`
-	Name        string `json:"name"`
-	PathLower   string `json:"path_lower,omitempty"`
-	PathDisplay string `json:"path_display,omitempty"`
+	Tag          string `json:".tag"`
+	Name         string `json:"name"`
+	PathLower    string `json:"path_lower,omitempty"`
+	PathDisplay  string `json:"path_display,omitempty"`
+	IsRestorable *bool  `json:"is_restorable,omitempty"`
 }
 
 // isPaper reports whether a file is a Paper document, which Dropbox does

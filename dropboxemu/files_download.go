@@ -18,8 +18,8 @@ func (s *Server) downloadFile(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if arg.Rev != nil && (len(*arg.Rev) < 9 || !reRev.MatchString(*arg.Rev)) {
-		return nil, c.badArg("rev: '%s' did not match pattern '[0-9a-f]+' of at least 9 characters", *arg.Rev)
+	if err := c.checkOptRev("rev", arg.Rev); err != nil {
+		return nil, err
 	}
 	if malformed != nil {
 		return nil, routeError(uv("path", malformed))

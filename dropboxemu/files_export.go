@@ -17,6 +17,20 @@ type exportArg struct {
 // exportExtensions are the file name extensions of the export formats.
 var exportExtensions = map[string]string{"markdown": ".md", "html": ".html"}
 
+// exportResult and exportMetadata are the spec's ExportResult and
+// ExportMetadata, in their field order.
+type exportResult struct {
+	ExportMetadata exportMetadata `json:"export_metadata"`
+	FileMetadata   any            `json:"file_metadata"`
+}
+
+type exportMetadata struct {
+	Name          string `json:"name"`
+	Size          int    `json:"size"`
+	ExportHash    string `json:"export_hash,omitempty"`
+	PaperRevision *int64 `json:"paper_revision,omitempty"`
+}
+
 func (s *Server) export(c *call) (any, error) {
 	var arg exportArg
 	p, err := c.decodePathArg(&arg, &arg.Path, "ReadPath")
@@ -62,14 +76,10 @@ func (s *Server) export(c *call) (any, error) {
 	if format == "html" {
 		out = []byte(markdownToHTML(title, string(doc)))
 	}
-	meta := map[string]any{
-		"name":        title + ext,
-		"size":        len(out),
-		"export_hash": contentHashOf(out),
-	}
+	meta := exportMetadata{Name: title + ext, Size: len(out), ExportHash: contentHashOf(out)}
 	if isPaper(e.PathLower) {
-		meta["paper_revision"] = paperRev
+		meta.PaperRevision = &paperRev
 	}
-	res := map[string]any{"export_metadata": meta, "file_metadata": fileMetaNoTag(e)}
+	res := exportResult{ExportMetadata: meta, FileMetadata: fileMetaNoTag(e)}
 	return &download{Result: res, Body: out, Size: int64(len(out))}, nil
 }

@@ -60,8 +60,8 @@ func (s *Server) deletePath(t *tx, c *call, arg *deleteArg) (*Entry, map[string]
 	if err != nil {
 		return nil, nil, err
 	}
-	if arg.ParentRev != nil && (len(*arg.ParentRev) < 9 || !reRev.MatchString(*arg.ParentRev)) {
-		return nil, nil, c.badArg("parent_rev: '%s' is not a valid rev", *arg.ParentRev)
+	if err := c.checkOptRev("parent_rev", arg.ParentRev); err != nil {
+		return nil, nil, err
 	}
 	if malformed != nil {
 		return nil, uv("path_lookup", malformed), nil

@@ -25,9 +25,10 @@ type listCursor struct {
 	Root      string `json:"p"`           // path_lower of the listed folder in NS, "" for its root
 	RootShown string `json:"q,omitempty"` // path_display of the listed folder
 	Recursive bool   `json:"r,omitempty"`
-	Deleted   bool   `json:"d,omitempty"` // include_deleted
-	NoNonDL   bool   `json:"x,omitempty"` // include_non_downloadable_files = false
-	Explicit  bool   `json:"e,omitempty"` // include_has_explicit_shared_members
+	Deleted   bool   `json:"d,omitempty"`  // include_deleted
+	NoNonDL   bool   `json:"x,omitempty"`  // include_non_downloadable_files = false
+	Explicit  bool   `json:"e,omitempty"`  // include_has_explicit_shared_members
+	Restore   bool   `json:"ri,omitempty"` // include_restorable_info
 	Limit     int    `json:"l,omitempty"`
 	Seq       uint64 `json:"s"` // every change up to Seq has been reported
 	// Phase of an initial listing that has not finished: 1 walking the live
@@ -91,8 +92,10 @@ const defaultListLimit = 2000
 // newListCursor validates a ListFolderArg and makes a cursor positioned
 // before the listing (phase 1) or, for get_latest_cursor, at now.
 func (s *Server) newListCursor(c *call, arg *listFolderArg) (*listCursor, error) {
-	if arg.Limit != nil && (*arg.Limit < 1 || *arg.Limit > 2000) {
-		return nil, c.badArg("limit: %d is not within [1, 2000]", *arg.Limit)
+	if arg.Limit != nil {
+		if err := c.checkInt("limit", *arg.Limit, 1, 2000); err != nil {
+			return nil, err
+		}
 	}
 	if len(arg.SharedLink) > 0 && string(arg.SharedLink) != "null" {
 		return nil, routeError(uv("path", u("not_found")))
@@ -110,7 +113,8 @@ func (s *Server) newListCursor(c *call, arg *listFolderArg) (*listCursor, error)
 		return nil, routeError(uv("path", lerr))
 	}
 	cur := &listCursor{V: 1, Account: c.acct.ID, NS: t.ns.ID, Root: t.lower, RootShown: t.display, Recursive: arg.Recursive,
-		Deleted: arg.IncludeDeleted, Explicit: arg.IncludeHasExplicitSharedMembers, Seq: t.ns.NextSeq - 1, Phase: 1}
+		Deleted: arg.IncludeDeleted, Explicit: arg.IncludeHasExplicitSharedMembers, Restore: arg.IncludeRestorableInfo,
+		Seq: t.ns.NextSeq - 1, Phase: 1}
 	if arg.IncludeNonDownloadableFiles != nil && !*arg.IncludeNonDownloadableFiles {
 		cur.NoNonDL = true
 	}
@@ -135,7 +139,7 @@ func (s *Server) listFolderGetLatestCursor(c *call) (any, error) {
 // the cursor and answers with what answer makes of it, under s.mu.
 func (s *Server) listFolderCall(c *call, answer func(cur *listCursor) any) (any, error) {
 	var arg listFolderArg
-	if err := c.decode(&arg, "path"); err != nil {
+	if err := c.decode(&arg, "path", "shared_link.url"); err != nil {
 		return nil, err
 	}
 	s.mu.RLock()
@@ -149,6 +153,9 @@ func (s *Server) listFolderCall(c *call, answer func(cur *listCursor) any) (any,
 
 // cursorArg decodes and checks a cursor argument. The caller holds s.mu.
 func (s *Server) cursorArg(c *call, raw string, resetErr map[string]any) (*listCursor, *Namespace, error) {
+	if err := c.checkString("cursor", raw, 1, 0, "", nil); err != nil {
+		return nil, nil, err
+	}
 	cur, ok := decodeCursor(raw)
 	if !ok {
 		return nil, nil, badInput(c.route, `Invalid "cursor" parameter: %q`, raw)
@@ -191,6 +198,7 @@ func (s *Server) listPage(cur *listCursor) *listFolderResult {
 	}
 	res := &listFolderResult{Entries: make([]any, 0, min(limit, 256))}
 	next := *cur
+	del := s.deletedLister(cur, ns)
 	if next.Phase == 1 {
 		done := true
 		if next.After == "" && next.Recursive && next.Root != "" {
@@ -240,7 +248,7 @@ func (s *Server) listPage(cur *listCursor) *listFolderResult {
 					res.Cursor = encodeCursor(&next)
 					return res
 				}
-				res.Entries = append(res.Entries, deletedMeta(tombs[i].PathLower, tombs[i].PathDisplay))
+				res.Entries = append(res.Entries, del(tombs[i].PathLower, tombs[i].PathDisplay))
 				next.After = tombs[i].PathLower
 			}
 		}
@@ -257,7 +265,7 @@ func (s *Server) listPage(cur *listCursor) *listFolderResult {
 			res.HasMore = true
 			break
 		}
-		res.Entries = append(res.Entries, changeEntry(&next, ch))
+		res.Entries = append(res.Entries, changeEntry(&next, ch, del))
 		next.Seq = ch.Seq
 	}
 	res.Cursor = encodeCursor(&next)
@@ -298,7 +306,32 @@ func listEntry(cur *listCursor, e *Entry) any {
 	return m
 }
 
-func changeEntry(cur *listCursor, ch *Change) any {
+// deletedLister returns how a listing with cur renders a deleted path in
+// ns: with is_restorable when the cursor asks for it, true when a
+// revision of a file at that path can be restored. The caller holds s.mu.
+func (s *Server) deletedLister(cur *listCursor, ns *Namespace) func(lower, display string) any {
+	if !cur.Restore {
+		return func(lower, display string) any { return deletedMeta(lower, display) }
+	}
+	var restorable map[string]bool // built on first use: most pages have no deletions
+	return func(lower, display string) any {
+		if restorable == nil {
+			restorable = map[string]bool{}
+			for _, r := range s.revs {
+				if r.NS == ns.ID && !r.Deleted && !r.Folder {
+					restorable[r.PathLower] = true
+				}
+			}
+		}
+		m := deletedMeta(lower, display)
+		ok := restorable[lower]
+		m.IsRestorable = &ok
+		return m
+	}
+}
+
+// changeEntry renders a change record; del renders a deletion.
+func changeEntry(cur *listCursor, ch *Change, del func(lower, display string) any) any {
 	if ch.Entry != nil {
 		return listEntry(cur, ch.Entry)
 	}
@@ -308,9 +341,9 @@ func changeEntry(cur *listCursor, ch *Change) any {
 		if shown == "" {
 			shown = ch.PathDisplay + cur.Root[len(ch.PathLower):]
 		}
-		return deletedMeta(cur.Root, shown)
+		return del(cur.Root, shown)
 	}
-	return deletedMeta(ch.PathLower, ch.PathDisplay)
+	return del(ch.PathLower, ch.PathDisplay)
 }
 
 // tombstonesUnder returns the deleted paths below root, sorted.
@@ -355,8 +388,11 @@ func (s *Server) listFolderLongpoll(c *call) (any, error) {
 	timeout := uint64(30)
 	if arg.Timeout != nil {
 		timeout = *arg.Timeout
-		if timeout < 30 || timeout > 480 {
-			return nil, c.badArg("timeout: %d is not within [30, 480]", timeout)
+		if timeout > 480 {
+			timeout = 481 // no int64 overflow below
+		}
+		if err := c.checkInt("timeout", int64(timeout), 30, 480); err != nil {
+			return nil, err
 		}
 	}
 	s.mu.RLock()
@@ -403,12 +439,14 @@ func (s *Server) listFolderLongpoll(c *call) (any, error) {
 	}
 }
 
+// longpollResult is the spec's ListFolderLongpollResult, in its field order.
+type longpollResult struct {
+	Changes bool `json:"changes"`
+	Backoff int  `json:"backoff,omitempty"`
+}
+
 func (s *Server) longpollResult(changes bool) any {
-	res := map[string]any{"changes": changes}
-	if s.opts.LongpollBackoff > 0 {
-		res["backoff"] = s.opts.LongpollBackoff
-	}
-	return res
+	return longpollResult{Changes: changes, Backoff: max(s.opts.LongpollBackoff, 0)}
 }
 
 type getMetadataArg struct {

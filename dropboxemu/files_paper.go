@@ -32,7 +32,7 @@ const (
 // paperImportFormat checks an ImportFormat argument.
 func (c *call) paperImportFormat(t *Tag) (string, error) {
 	if t == nil {
-		return "", c.badArg("import_format: expected an ImportFormat, got null")
+		return "", c.badArg("import_format: expected string or object, got null")
 	}
 	switch t.Name {
 	case "html", "markdown", "plain_text":
@@ -701,7 +701,7 @@ func (s *Server) paperCall(c *call, format string, do func(t *tx, md string) (an
 
 type paperCreateArg struct {
 	Path         string `json:"path"`
-	ImportFormat *Tag   `json:"import_format"`
+	ImportFormat *Tag   `json:"import_format" union:"html markdown plain_text"`
 }
 
 func (s *Server) paperCreate(c *call) (any, error) {
@@ -739,19 +739,27 @@ func (s *Server) paperCreate(c *call) (any, error) {
 		if werr != nil {
 			return nil, routeError(u("invalid_path"))
 		}
-		return map[string]any{
-			"url":            s.baseURL(c.r) + "/cloud_docs/view/" + strings.TrimPrefix(e.ID, "id:"),
-			"result_path":    e.PathDisplay,
-			"file_id":        e.ID,
-			"paper_revision": s.paperRevision(e),
+		return paperCreateResult{
+			URL:           s.baseURL(c.r) + "/cloud_docs/view/" + strings.TrimPrefix(e.ID, "id:"),
+			ResultPath:    e.PathDisplay,
+			FileID:        e.ID,
+			PaperRevision: s.paperRevision(e),
 		}, nil
 	})
 }
 
+// paperCreateResult is the spec's PaperCreateResult, in its field order.
+type paperCreateResult struct {
+	URL           string `json:"url"`
+	ResultPath    string `json:"result_path"`
+	FileID        string `json:"file_id"`
+	PaperRevision int64  `json:"paper_revision"`
+}
+
 type paperUpdateArg struct {
 	Path            string `json:"path"`
-	ImportFormat    *Tag   `json:"import_format"`
-	DocUpdatePolicy *Tag   `json:"doc_update_policy"`
+	ImportFormat    *Tag   `json:"import_format" union:"html markdown plain_text"`
+	DocUpdatePolicy *Tag   `json:"doc_update_policy" union:"update overwrite prepend append"`
 	PaperRevision   *int64 `json:"paper_revision,omitempty"`
 }
 
@@ -769,7 +777,7 @@ func (s *Server) paperUpdate(c *call) (any, error) {
 		return nil, err
 	}
 	if arg.DocUpdatePolicy == nil {
-		return nil, c.badArg("doc_update_policy: expected a PaperDocUpdatePolicy, got null")
+		return nil, c.badArg("doc_update_policy: expected string or object, got null")
 	}
 	policy := arg.DocUpdatePolicy.Name
 	switch policy {

@@ -1,5 +1,7 @@
 package dropboxemu
 
+import "slices"
+
 func init() {
 	register("files/permanently_delete", (*Server).permanentlyDelete)
 }
@@ -10,13 +12,35 @@ func mayDeletePermanently(acct *Account) bool {
 	return acct.AccountType == "business" || acct.TeamID != ""
 }
 
+// scopePermanentDelete is the scope of permanently_delete, which tokens of
+// accounts outside Dropbox Business never carry (see tokenScopes).
+const scopePermanentDelete = "files.permanent_delete"
+
+// tokenScopes is what a token of acct may hold of scopes: without
+// files.permanent_delete outside Dropbox Business, so that such a token
+// gets 401 missing_scope from permanently_delete, as on Dropbox.
+func tokenScopes(acct *Account, scopes []string) []string {
+	if acct == nil || mayDeletePermanently(acct) || !slices.Contains(scopes, scopePermanentDelete) {
+		return scopes
+	}
+	out := make([]string, 0, len(scopes))
+	for _, sc := range scopes {
+		if sc != scopePermanentDelete {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
 // permanentlyDelete deletes a file or folder for good: a live path is
 // deleted first (list_folder/continue reports the deletion), then the
 // deleted paths at and below it are forgotten (include_deleted no longer
 // lists them) together with the revisions of the files that were there.
 //
-// A non-Business account gets the DeleteError member "other": the spec
-// says the route is for Business apps only but names no error for it.
+// Tokens of accounts outside Dropbox Business lack the route's scope
+// (tokenScopes); should one have it anyway, the answer is
+// path_write/access_restricted, a DeleteError member, rather than a tag
+// outside the union that Stone's decoders refuse.
 func (s *Server) permanentlyDelete(c *call) (any, error) {
 	var arg deleteArg
 	if err := c.decode(&arg, "path"); err != nil {
@@ -26,11 +50,11 @@ func (s *Server) permanentlyDelete(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if arg.ParentRev != nil && (len(*arg.ParentRev) < 9 || !reRev.MatchString(*arg.ParentRev)) {
-		return nil, c.badArg("parent_rev: '%s' is not a valid rev", *arg.ParentRev)
+	if err := c.checkOptRev("parent_rev", arg.ParentRev); err != nil {
+		return nil, err
 	}
 	if !mayDeletePermanently(c.acct) {
-		return nil, routeError(u("other"))
+		return nil, routeError(uv("path_write", u("access_restricted")))
 	}
 	if malformed != nil {
 		return nil, routeError(uv("path_lookup", malformed))

@@ -1,7 +1,6 @@
 package dropboxemu
 
 import (
-	"encoding/json"
 	"math"
 	"time"
 )
@@ -217,24 +216,3 @@ func (s *Server) copyV2(c *call) (any, error) { return metadataResultV2(s.reloca
 func (s *Server) copyV1(c *call) (any, error) { return metadataResultV1(s.relocationCall(c, false)) }
 func (s *Server) moveV2(c *call) (any, error) { return metadataResultV2(s.relocationCall(c, true)) }
 func (s *Server) moveV1(c *call) (any, error) { return metadataResultV1(s.relocationCall(c, true)) }
-
-// requireItemFields checks that every object of the list argument field
-// has the required fields, as decodeStrict does for top-level fields.
-func (c *call) requireItemFields(field string, required ...string) error {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(c.arg, &raw); err != nil {
-		return nil // decode has already answered for malformed input
-	}
-	var items []map[string]json.RawMessage
-	if json.Unmarshal(raw[field], &items) != nil {
-		return nil
-	}
-	for _, it := range items {
-		for _, f := range required {
-			if _, ok := it[f]; !ok {
-				return c.badArg("%s: missing required field '%s'", field, f)
-			}
-		}
-	}
-	return nil
-}

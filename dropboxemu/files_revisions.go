@@ -13,14 +13,11 @@ func init() {
 
 type listRevisionsArg struct {
 	Path                  string  `json:"path"`
-	Mode                  *Tag    `json:"mode,omitempty"`
+	Mode                  *Tag    `json:"mode,omitempty" union:"path id"`
 	Limit                 *int64  `json:"limit,omitempty"`
 	BeforeRev             *string `json:"before_rev,omitempty"`
 	IncludeRestorableInfo bool    `json:"include_restorable_info,omitempty"`
 }
-
-// validRev reports whether r is a Rev: at least 9 lower-case hex digits.
-func validRev(r string) bool { return len(r) >= 9 && reRev.MatchString(r) }
 
 // compareRevs orders revs by age: they are hex counters, so a longer one
 // is newer.
@@ -29,6 +26,14 @@ func compareRevs(a, b string) int {
 		return len(a) - len(b)
 	}
 	return strings.Compare(a, b)
+}
+
+// listRevisionsResult is the spec's ListRevisionsResult, in its field order.
+type listRevisionsResult struct {
+	IsDeleted     bool   `json:"is_deleted"`
+	ServerDeleted string `json:"server_deleted,omitempty"`
+	Entries       []any  `json:"entries"`
+	HasMore       bool   `json:"has_more"`
 }
 
 func (s *Server) listRevisions(c *call) (any, error) {
@@ -52,13 +57,13 @@ func (s *Server) listRevisions(c *call) (any, error) {
 	}
 	limit := 10
 	if arg.Limit != nil {
-		if *arg.Limit < 1 || *arg.Limit > 100 {
-			return nil, c.badArg("limit: %d is not within [1, 100]", *arg.Limit)
+		if err := c.checkInt("limit", *arg.Limit, 1, 100); err != nil {
+			return nil, err
 		}
 		limit = int(*arg.Limit)
 	}
-	if arg.BeforeRev != nil && !validRev(*arg.BeforeRev) {
-		return nil, c.badArg("before_rev: '%s' did not match pattern '[0-9a-f]+' of at least 9 characters", *arg.BeforeRev)
+	if err := c.checkOptRev("before_rev", arg.BeforeRev); err != nil {
+		return nil, err
 	}
 	if malformed != nil {
 		return nil, routeError(uv("path", malformed))
@@ -98,7 +103,7 @@ func (s *Server) listRevisions(c *call) (any, error) {
 		}
 		revs = revs[i+1:]
 	}
-	res := map[string]any{"is_deleted": false, "has_more": len(revs) > limit}
+	res := listRevisionsResult{HasMore: len(revs) > limit}
 	entries := make([]any, 0, min(limit, len(revs)))
 	for i, e := range revs {
 		if i == limit {
@@ -116,14 +121,14 @@ func (s *Server) listRevisions(c *call) (any, error) {
 		}
 		entries = append(entries, m)
 	}
-	res["entries"] = entries
+	res.Entries = entries
 	if len(revs) > 0 {
 		// Deleted or moved: the newest file in the answer is no longer at its path.
 		newest := revs[0]
 		if live := ns.byID[newest.ID]; live == nil || live.PathLower != newest.PathLower {
-			res["is_deleted"] = true
+			res.IsDeleted = true
 			if tomb := ns.tombstones[newest.PathLower]; tomb != nil && ns.byPath[newest.PathLower] == nil {
-				res["server_deleted"] = dropboxTime(tomb.DeletedAt)
+				res.ServerDeleted = dropboxTime(tomb.DeletedAt)
 			}
 		}
 	}
@@ -193,8 +198,8 @@ func (s *Server) restore(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !validRev(arg.Rev) {
-		return nil, c.badArg("rev: '%s' did not match pattern '[0-9a-f]+' of at least 9 characters", arg.Rev)
+	if err := c.checkRev("rev", arg.Rev); err != nil {
+		return nil, err
 	}
 	if malformed != nil {
 		return nil, routeError(uv("path_write", malformed))

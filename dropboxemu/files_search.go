@@ -27,11 +27,11 @@ const (
 type searchOptionsArg struct {
 	Path           *string  `json:"path,omitempty"`
 	MaxResults     *int64   `json:"max_results,omitempty"`
-	OrderBy        *Tag     `json:"order_by,omitempty"`
-	FileStatus     *Tag     `json:"file_status,omitempty"`
+	OrderBy        *Tag     `json:"order_by,omitempty" union:"relevance last_modified_time"`
+	FileStatus     *Tag     `json:"file_status,omitempty" union:"active deleted"`
 	FilenameOnly   bool     `json:"filename_only,omitempty"`
 	FileExtensions []string `json:"file_extensions,omitempty"`
-	FileCategories []Tag    `json:"file_categories,omitempty"`
+	FileCategories []Tag    `json:"file_categories,omitempty" union:"image document pdf spreadsheet presentation audio video folder paper others"`
 	AccountID      *string  `json:"account_id,omitempty"`
 }
 
@@ -118,8 +118,8 @@ func (s *Server) searchV2(c *call) (any, error) {
 	if err := c.decode(&arg, "query"); err != nil {
 		return nil, err
 	}
-	if n := utf8.RuneCountInString(arg.Query); n > searchMaxQuery {
-		return nil, c.badArg("query: '%s' must be at most %d characters, got %d", arg.Query, searchMaxQuery, n)
+	if err := c.checkString("query", arg.Query, 0, searchMaxQuery, "", nil); err != nil {
+		return nil, err
 	}
 	cur := &searchCursor{V: searchCursorVersion, Account: c.acct.ID, Query: arg.Query, Max: searchDefaultMax}
 	if arg.IncludeHighlights != nil && *arg.IncludeHighlights {
@@ -132,8 +132,8 @@ func (s *Server) searchV2(c *call) (any, error) {
 	var malformed map[string]any
 	if o := arg.Options; o != nil {
 		if o.MaxResults != nil {
-			if *o.MaxResults < 1 || *o.MaxResults > searchMaxResults {
-				return nil, c.badArg("options.max_results: %d is not within [1, %d]", *o.MaxResults, searchMaxResults)
+			if err := c.checkInt("options.max_results", *o.MaxResults, 1, searchMaxResults); err != nil {
+				return nil, err
 			}
 			cur.Max = int(*o.MaxResults)
 		}
@@ -166,8 +166,8 @@ func (s *Server) searchV2(c *call) (any, error) {
 			cur.Cats = append(cur.Cats, cat.Name)
 		}
 		if o.AccountID != nil {
-			if n := utf8.RuneCountInString(*o.AccountID); n != 40 {
-				return nil, c.badArg("options.account_id: '%s' must be 40 characters long", *o.AccountID)
+			if err := c.checkString("options.account_id", *o.AccountID, 40, 40, "", nil); err != nil {
+				return nil, err
 			}
 			cur.OnlyAcct = *o.AccountID
 		}
@@ -203,8 +203,8 @@ func (s *Server) searchContinueV2(c *call) (any, error) {
 	if err := c.decode(&arg, "cursor"); err != nil {
 		return nil, err
 	}
-	if arg.Cursor == "" {
-		return nil, c.badArg("cursor: '' must be at least 1 character")
+	if err := c.checkString("cursor", arg.Cursor, 1, 0, "", nil); err != nil {
+		return nil, err
 	}
 	cur, ok := decodeSearchCursor(arg.Cursor)
 	if !ok {
@@ -240,6 +240,26 @@ func (h *searchHit) displayName() string {
 	return n
 }
 
+// searchV2Result and searchMatchV2 are the spec's SearchV2Result and
+// SearchMatchV2, in their field order.
+type searchV2Result struct {
+	Matches []searchMatchV2 `json:"matches"`
+	HasMore bool            `json:"has_more"`
+	Cursor  string          `json:"cursor,omitempty"`
+}
+
+type searchMatchV2 struct {
+	Metadata       map[string]any  `json:"metadata"`
+	MatchType      map[string]any  `json:"match_type,omitempty"`
+	HighlightSpans []highlightSpan `json:"highlight_spans,omitempty"`
+}
+
+// highlightSpan is the spec's HighlightSpan.
+type highlightSpan struct {
+	HighlightStr  string `json:"highlight_str"`
+	IsHighlighted bool   `json:"is_highlighted"`
+}
+
 // searchPage runs the cursor's query and answers the page at its offset.
 func (s *Server) searchPage(c *call, cur *searchCursor) (any, error) {
 	hits, err := s.runSearch(c, cur)
@@ -249,7 +269,7 @@ func (s *Server) searchPage(c *call, cur *searchCursor) (any, error) {
 	start := min(cur.Offset, len(hits))
 	end := min(start+cur.Max, len(hits))
 	words := searchWords(cur.Query)
-	matches := make([]any, 0, end-start)
+	matches := make([]searchMatchV2, 0, end-start)
 	for _, h := range hits[start:end] {
 		var meta any
 		if h.entry != nil {
@@ -257,25 +277,25 @@ func (s *Server) searchPage(c *call, cur *searchCursor) (any, error) {
 		} else {
 			meta = deletedMeta(h.tomb.PathLower, h.tomb.PathDisplay)
 		}
-		m := map[string]any{"metadata": uv("metadata", meta)}
+		m := searchMatchV2{Metadata: uv("metadata", meta)}
 		switch {
 		case h.name && h.content:
-			m["match_type"] = u("filename_and_content")
+			m.MatchType = u("filename_and_content")
 		case h.content:
-			m["match_type"] = u("file_content")
+			m.MatchType = u("file_content")
 		default:
-			m["match_type"] = u("filename")
+			m.MatchType = u("filename")
 		}
 		if cur.Highlights {
-			m["highlight_spans"] = highlightSpans(h.displayName(), words, h.name)
+			m.HighlightSpans = highlightSpans(h.displayName(), words, h.name)
 		}
 		matches = append(matches, m)
 	}
-	res := map[string]any{"matches": matches, "has_more": end < len(hits)}
+	res := searchV2Result{Matches: matches, HasMore: end < len(hits)}
 	if end < len(hits) {
 		next := *cur
 		next.Offset = end
-		res["cursor"] = encodeSearchCursor(&next)
+		res.Cursor = encodeSearchCursor(&next)
 	}
 	return res, nil
 }
@@ -448,7 +468,7 @@ func nameScore(name, query string, words []string) (int, bool) {
 
 // highlightSpans splits name into runs, highlighting the parts that match
 // a query word (a whole word, or the prefix the last query word matched).
-func highlightSpans(name string, words []string, nameMatched bool) []map[string]any {
+func highlightSpans(name string, words []string, nameMatched bool) []highlightSpan {
 	type span struct {
 		text string
 		hl   bool
@@ -491,9 +511,9 @@ func highlightSpans(name string, words []string, nameMatched bool) []map[string]
 		}
 		rest = rest[end:]
 	}
-	out := make([]map[string]any, 0, len(spans))
+	out := make([]highlightSpan, 0, len(spans))
 	for _, sp := range spans {
-		out = append(out, map[string]any{"highlight_str": sp.text, "is_highlighted": sp.hl})
+		out = append(out, highlightSpan{HighlightStr: sp.text, IsHighlighted: sp.hl})
 	}
 	return out
 }

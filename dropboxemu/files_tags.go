@@ -1,10 +1,9 @@
 package dropboxemu
 
 import (
+	"regexp"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
 func init() {
@@ -22,21 +21,15 @@ type tagArg struct {
 	TagText string `json:"tag_text"`
 }
 
+// reTagText is TagText's pattern [\w]+ with Python's Unicode \w.
+var reTagText = regexp.MustCompile(`\A[\p{L}\p{N}_]+\z`)
+
 // tagText checks a TagText (String(min_length=1, max_length=32,
 // pattern="[\w]+"), where \w is Python's Unicode word class: letters,
 // numbers and "_") and returns it lower-cased, as Dropbox stores tags.
 func (c *call) tagText(v string) (string, error) {
-	n := utf8.RuneCountInString(v)
-	if n < 1 {
-		return "", c.badArg("tag_text: '%s' must be at least 1 character, got %d", v, n)
-	}
-	if n > 32 {
-		return "", c.badArg("tag_text: '%s' must be at most 32 characters, got %d", v, n)
-	}
-	for _, r := range v {
-		if r != '_' && !unicode.IsLetter(r) && !unicode.IsNumber(r) {
-			return "", c.badArg(`tag_text: '%s' did not match pattern '[\w]+'`, v)
-		}
+	if err := c.checkString("tag_text", v, 1, 32, `[\w]+`, reTagText); err != nil {
+		return "", err
 	}
 	return strings.ToLower(v), nil
 }

@@ -13,6 +13,13 @@ func init() {
 	register("files/get_temporary_upload_link", (*Server).getTemporaryUploadLink)
 }
 
+// getTemporaryLinkResult is the spec's GetTemporaryLinkResult, in its
+// field order.
+type getTemporaryLinkResult struct {
+	Metadata any    `json:"metadata"`
+	Link     string `json:"link"`
+}
+
 // tempLink is a temporary download link (files/get_temporary_link) or a
 // temporary upload link (files/get_temporary_upload_link).
 type tempLink struct {
@@ -44,7 +51,7 @@ func (s *Server) getTemporaryLink(c *call) (any, error) {
 			return nil, routeError(u("unsupported_file"))
 		}
 		l := s.addTempLink(t, &tempLink{AccountID: c.acct.ID, File: e, Expires: s.clock.Now().Add(tempLinkLifetime)})
-		return map[string]any{"metadata": fileMetaNoTag(e), "link": s.baseURL(c.r) + "/temp/" + l.ID}, nil
+		return getTemporaryLinkResult{Metadata: fileMetaNoTag(e), Link: s.baseURL(c.r) + "/temp/" + l.ID}, nil
 	})
 }
 
@@ -53,7 +60,7 @@ func (s *Server) getTemporaryUploadLink(c *call) (any, error) {
 		CommitInfo commitInfo `json:"commit_info"`
 		Duration   *float64   `json:"duration,omitempty"`
 	}
-	if err := c.decode(&arg, "commit_info"); err != nil {
+	if err := c.decode(&arg, append(commitFields("commit_info"), "commit_info")...); err != nil {
 		return nil, err
 	}
 	if _, err := c.parseCommit("commit_info.path", &arg.CommitInfo); err != nil {
@@ -62,8 +69,8 @@ func (s *Server) getTemporaryUploadLink(c *call) (any, error) {
 	d := 14400.0
 	if arg.Duration != nil {
 		d = *arg.Duration
-		if d < 60 || d > 14400 {
-			return nil, c.badArg("duration: %v is not within [60.0, 14400.0]", d)
+		if err := c.checkFloat("duration", d, 60, 14400); err != nil {
+			return nil, err
 		}
 	}
 	ci := arg.CommitInfo
@@ -201,7 +208,7 @@ func (s *Server) serveTempUpload(w http.ResponseWriter, r *http.Request) {
 	e, wf := s.putFile(&t, acct, pc.path, fc, pc.mode, l.Commit.Autorename, l.Commit.StrictConflict, pc.modified)
 	if wf != nil {
 		s.dropContent(fc)
-		writeJSON(w, http.StatusConflict, map[string]any{"error_summary": (&apiError{Body: wf.reason}).summary(), "error": wf.reason})
+		writeError(w, routeError(wf.reason))
 		return
 	}
 	if len(fc.Segments) > 0 && (len(e.Content) == 0 || e.Content[0].Blob != fc.Segments[0].Blob) {

@@ -39,15 +39,15 @@ var thumbExtensions = []string{"jpg", "jpeg", "png", "tiff", "tif", "gif", "webp
 var thumbSizes = map[string][2]int{
 	"w32h32": {32, 32}, "w64h64": {64, 64}, "w128h128": {128, 128}, "w256h256": {256, 256},
 	"w480h320": {480, 320}, "w640h480": {640, 480}, "w960h640": {960, 640},
-	"w1024h768": {1024, 768}, "w2048h1536": {2048, 1536},
+	"w1024h768": {1024, 768}, "w2048h1536": {2048, 1536}, "w3200h2400": {3200, 2400},
 }
 
 type thumbnailV2Arg struct {
-	Resource             *Tag  `json:"resource"`
-	Format               *Tag  `json:"format,omitempty"`
-	Size                 *Tag  `json:"size,omitempty"`
-	Mode                 *Tag  `json:"mode,omitempty"`
-	Quality              *Tag  `json:"quality,omitempty"`
+	Resource             *Tag  `json:"resource" union:"path=value link{url!,path,password}"`
+	Format               *Tag  `json:"format,omitempty" union:"jpeg png webp"`
+	Size                 *Tag  `json:"size,omitempty" union:"w32h32 w64h64 w128h128 w256h256 w480h320 w640h480 w960h640 w1024h768 w2048h1536 w3200h2400"`
+	Mode                 *Tag  `json:"mode,omitempty" union:"strict bestfit fitone_bestfit original"`
+	Quality              *Tag  `json:"quality,omitempty" union:"quality_80 quality_90"`
 	ExcludeMediaInfo     *bool `json:"exclude_media_info,omitempty"`
 	PreserveTransparency *bool `json:"preserve_transparency,omitempty"`
 }
@@ -110,7 +110,7 @@ func (s *Server) getThumbnailV2(c *call) (any, error) {
 		return nil, err
 	}
 	if arg.Resource == nil {
-		return nil, c.badArg("resource: expected a PathOrLink, got null")
+		return nil, c.badArg("resource: expected string or object, got null")
 	}
 	sp, err := c.thumbSpec(&arg)
 	if err != nil {

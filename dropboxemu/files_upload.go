@@ -71,7 +71,7 @@ func (s *Server) beginUpload(c *call, contentHash *string) (release func(), data
 
 func (s *Server) upload(c *call) (any, error) {
 	var arg uploadArg
-	if err := c.decode(&arg, "path"); err != nil {
+	if err := c.decode(&arg, commitFields("")...); err != nil {
 		return nil, err
 	}
 	pc, err := c.parseCommit("path", &arg.commitInfo)
@@ -118,10 +118,10 @@ func (s *Server) upload(c *call) (any, error) {
 
 // contentHashArg checks an optional Sha256HexHash argument: 64 characters.
 func (c *call) contentHashArg(field string, h *string) error {
-	if h != nil && len(*h) != 64 {
-		return c.badArg("%s: '%s' must be 64 characters long", field, *h)
+	if h == nil {
+		return nil
 	}
-	return nil
+	return c.checkString(field, *h, 64, 64, "", nil)
 }
 
 // uploadWriteFailed is UploadError.path: UploadWriteFailed{reason, upload_session_id}.

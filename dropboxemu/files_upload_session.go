@@ -112,7 +112,7 @@ func (s *Server) dropParts(parts ...sessionPart) {
 func (s *Server) uploadSessionStart(c *call) (any, error) {
 	var arg struct {
 		Close       bool    `json:"close,omitempty"`
-		SessionType *Tag    `json:"session_type,omitempty"`
+		SessionType *Tag    `json:"session_type,omitempty" union:"sequential concurrent"`
 		ContentHash *string `json:"content_hash,omitempty"`
 	}
 	if err := c.decode(&arg); err != nil {
@@ -205,7 +205,7 @@ func (c *call) sessionType(t *Tag) (bool, error) {
 
 func (s *Server) uploadSessionStartBatch(c *call) (any, error) {
 	var arg struct {
-		SessionType *Tag  `json:"session_type,omitempty"`
+		SessionType *Tag  `json:"session_type,omitempty" union:"sequential concurrent"`
 		NumSessions int64 `json:"num_sessions"`
 	}
 	if err := c.decode(&arg, "num_sessions"); err != nil {
@@ -215,8 +215,8 @@ func (s *Server) uploadSessionStartBatch(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if arg.NumSessions < 1 || arg.NumSessions > 1000 {
-		return nil, c.badArg("num_sessions: %d is not within [1, 1000]", arg.NumSessions)
+	if err := c.checkInt("num_sessions", arg.NumSessions, 1, 1000); err != nil {
+		return nil, err
 	}
 	sessions := make([]*uploadSession, arg.NumSessions)
 	ids := make([]string, arg.NumSessions)
@@ -317,7 +317,7 @@ func (s *Server) uploadSessionAppendV2(c *call) (any, error) {
 		Close       bool          `json:"close,omitempty"`
 		ContentHash *string       `json:"content_hash,omitempty"`
 	}
-	if err := c.decode(&arg, "cursor"); err != nil {
+	if err := c.decode(&arg, cursorFields("cursor")...); err != nil {
 		return nil, err
 	}
 	if err := c.contentHashArg("content_hash", arg.ContentHash); err != nil {
@@ -381,11 +381,11 @@ func (s *Server) uploadSessionAppendBatch(c *call) (any, error) {
 		} `json:"entries"`
 		ContentHash *string `json:"content_hash,omitempty"`
 	}
-	if err := c.decode(&arg, "entries"); err != nil {
+	if err := c.decode(&arg, append(cursorFields("entries.cursor"), "entries", "entries.length")...); err != nil {
 		return nil, err
 	}
-	if len(arg.Entries) > 1000 {
-		return nil, c.badArg("entries: has more than 1000 items")
+	if err := c.checkList("entries", len(arg.Entries), 0, 1000, ""); err != nil {
+		return nil, err
 	}
 	if err := c.contentHashArg("content_hash", arg.ContentHash); err != nil {
 		return nil, err
@@ -437,6 +437,18 @@ func (s *Server) uploadSessionAppendBatch(c *call) (any, error) {
 		results[i] = u("success")
 	}
 	return map[string]any{"entries": results}, nil
+}
+
+// cursorFields are the required fields of an UploadSessionCursor at path.
+func cursorFields(path string) []string {
+	return []string{path, path + ".session_id", path + ".offset"}
+}
+
+// finishFields are the required fields of UploadSessionFinishArg at path
+// ("" for the argument itself), its cursor and commit included.
+func finishFields(path string) []string {
+	return append(append(cursorFields(joinPath(path, "cursor")), joinPath(path, "commit")),
+		commitFields(joinPath(path, "commit"))...)
 }
 
 type finishArg struct {
@@ -503,6 +515,15 @@ func (s *Server) finishOne(t *tx, c *call, arg *finishArg, part *sessionPart, ha
 	if us == nil {
 		return nil, uv("lookup_failed", u("not_found")), nil
 	}
+	var size int64
+	if part != nil {
+		size = part.Size
+	}
+	// The file size ceiling, checked as appends check it (and before the
+	// offset, which also keeps int64 from overflowing).
+	if arg.Cursor.Offset > maxSessionSize || int64(arg.Cursor.Offset)+size > maxSessionSize {
+		return nil, uv("lookup_failed", u("too_large")), nil
+	}
 	offset := int64(arg.Cursor.Offset)
 	if us.Concurrent {
 		if part != nil && part.Size > 0 {
@@ -551,11 +572,22 @@ func (s *Server) finishOne(t *tx, c *call, arg *finishArg, part *sessionPart, ha
 
 func (s *Server) uploadSessionFinish(c *call) (any, error) {
 	var arg finishArg
-	if err := c.decode(&arg, "cursor", "commit"); err != nil {
+	if err := c.decode(&arg, finishFields("")...); err != nil {
 		return nil, err
 	}
 	if _, err := c.parseCommit("commit.path", &arg.Commit); err != nil {
 		return nil, err
+	}
+	if arg.Cursor.Offset > maxSessionSize {
+		// Too large whatever the body: answer before reading it (finishOne
+		// says which error), and keep the offset an int64 below.
+		return lockedTx(s, func(t *tx) (any, error) {
+			_, ferr, err := s.finishOne(t, c, &arg, nil, "")
+			if err != nil {
+				return nil, err
+			}
+			return nil, routeError(ferr)
+		})
 	}
 	// content_hash covers the bytes of this call, not the whole file.
 	release, data, h, err := s.beginUpload(c, arg.ContentHash)
@@ -659,11 +691,11 @@ func (s *Server) decodeFinishBatch(c *call) ([]finishArg, error) {
 	var arg struct {
 		Entries []finishArg `json:"entries"`
 	}
-	if err := c.decode(&arg, "entries"); err != nil {
+	if err := c.decode(&arg, append(finishFields("entries"), "entries")...); err != nil {
 		return nil, err
 	}
-	if len(arg.Entries) > 1000 {
-		return nil, c.badArg("entries: has more than 1000 items")
+	if err := c.checkList("entries", len(arg.Entries), 0, 1000, ""); err != nil {
+		return nil, err
 	}
 	for i := range arg.Entries {
 		if _, err := c.parseCommit("entries.commit.path", &arg.Entries[i].Commit); err != nil {

@@ -10,12 +10,19 @@ import (
 // commitInfo is the spec's CommitInfo: where and how a file is written.
 type commitInfo struct {
 	Path           string            `json:"path"`
-	Mode           *Tag              `json:"mode,omitempty"`
+	Mode           *Tag              `json:"mode,omitempty" union:"add overwrite update=value"`
 	Autorename     bool              `json:"autorename,omitempty"`
 	ClientModified *string           `json:"client_modified,omitempty"`
 	Mute           bool              `json:"mute,omitempty"`
 	PropertyGroups []json.RawMessage `json:"property_groups,omitempty"`
 	StrictConflict bool              `json:"strict_conflict,omitempty"`
+}
+
+// commitFields are the required fields of a CommitInfo at path ("" for
+// an argument that extends CommitInfo), its property groups included.
+func commitFields(path string) []string {
+	pg := joinPath(path, "property_groups")
+	return []string{joinPath(path, "path"), pg + ".template_id", pg + ".fields", pg + ".fields.name", pg + ".fields.value"}
 }
 
 // writeMode is a parsed WriteMode: add, overwrite, or update with a rev.
@@ -40,6 +47,7 @@ func (c *call) parseCommit(pathField string, ci *commitInfo) (pc parsedCommit, e
 	if pc.path, pc.malformed, err = c.pathArg(pathField, ci.Path, "WritePathOrId"); err != nil {
 		return pc, err
 	}
+	prefix := strings.TrimSuffix(pathField, "path") // the CommitInfo's own path: "commit.", ""
 	pc.mode = writeMode{name: "add"}
 	if ci.Mode != nil {
 		pc.mode.name = ci.Mode.Name
@@ -47,16 +55,16 @@ func (c *call) parseCommit(pathField string, ci *commitInfo) (pc parsedCommit, e
 		case "add", "overwrite":
 		case "update":
 			pc.mode.rev = ci.Mode.String()
-			if len(pc.mode.rev) < 9 || !reRev.MatchString(pc.mode.rev) {
-				return pc, c.badArg("mode: update: '%s' is not a valid rev", pc.mode.rev)
+			if err := c.checkRev(prefix+"mode.update", pc.mode.rev); err != nil {
+				return pc, err
 			}
 		default:
 			return pc, c.badArg("mode: unknown tag '%s'", pc.mode.name)
 		}
 	}
 	if ci.ClientModified != nil {
-		if pc.modified, err = time.Parse("2006-01-02T15:04:05Z", *ci.ClientModified); err != nil {
-			return pc, c.badArg("client_modified: '%s' is not a timestamp of the form %%Y-%%m-%%dT%%H:%%M:%%SZ", *ci.ClientModified)
+		if pc.modified, err = c.checkTimestamp(prefix+"client_modified", *ci.ClientModified); err != nil {
+			return pc, err
 		}
 	}
 	return pc, nil

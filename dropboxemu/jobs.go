@@ -63,8 +63,8 @@ func (s *Server) pollJob(c *call, inline bool, launchers ...string) (any, error)
 	if err := c.decode(&arg, "async_job_id"); err != nil {
 		return nil, err
 	}
-	if arg.AsyncJobID == "" {
-		return nil, c.badArg("async_job_id: '' must be at least 1 character")
+	if err := c.checkString("async_job_id", arg.AsyncJobID, 1, 0, "", nil); err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -224,6 +224,7 @@ func (s *Server) serveAuthorizeDecide(w http.ResponseWriter, r *http.Request) {
 	if ar.includeGrantedScopes == "user" {
 		scopes = s.grantedScopes(ar.app, acct.ID, scopes)
 	}
+	scopes = tokenScopes(acct, scopes)
 	ac := &AuthCode{Code: randomString(32), AppKey: ar.app.Key, AccountID: acct.ID, RedirectURI: ar.redirectURI,
 		Scopes: scopes, Challenge: ar.challenge, ChallengeMethod: ar.method, Offline: ar.offline,
 		ExpiresAt: s.clock.Now().Add(10 * time.Minute)}

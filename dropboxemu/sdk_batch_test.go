@@ -1,6 +1,7 @@
 package dropboxemu_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -539,19 +540,111 @@ func businessAccount(t *testing.T, emu *dropboxtest.Emulator) (dropboxtest.Accou
 	return acct, files.New(sdkConfig(emu, acct.AccessToken))
 }
 
+// wantMissingPermanentDelete checks that err is 401 missing_scope naming
+// files.permanent_delete.
+func wantMissingPermanentDelete(t *testing.T, what string, err error) {
+	t.Helper()
+	var ae auth.AuthAPIError
+	if !errors.As(err, &ae) || ae.AuthError == nil || ae.AuthError.Tag != auth.AuthErrorMissingScope ||
+		ae.AuthError.MissingScope == nil || ae.AuthError.MissingScope.RequiredScope != "files.permanent_delete" {
+		t.Errorf("%s: %v, want 401 missing_scope files.permanent_delete", what, err)
+	}
+}
+
+// Outside Dropbox Business, tokens never carry files.permanent_delete, so
+// the route answers 401 missing_scope, whoever made the token.
 func TestPermanentlyDeleteNeedsBusiness(t *testing.T) {
 	t.Parallel()
-	_, _, cfg := newSDKAccount(t)
+	emu, acct, cfg := newSDKAccount(t)
 	fc := files.New(cfg)
 	relUpload(t, fc, "/a.txt", "A")
-	err := fc.PermanentlyDelete(files.NewDeleteArg("/a.txt"))
-	var pe files.PermanentlyDeleteAPIError
-	if !errors.As(err, &pe) || pe.EndpointError == nil || pe.EndpointError.Tag != "other" {
-		t.Fatalf("permanently_delete on a Pro account: %v", err)
+	wantMissingPermanentDelete(t, "permanently_delete with the admin token of a Pro account", fc.PermanentlyDelete(files.NewDeleteArg("/a.txt")))
+
+	var tok struct {
+		AccessToken string   `json:"access_token"`
+		Scopes      []string `json:"scopes"`
+	}
+	emu.Admin(t, http.MethodPost, "/_emulator/tokens", map[string]any{"account_id": acct.AccountID,
+		"scopes": []string{"files.permanent_delete", "files.metadata.read"}}, &tok)
+	if diff := cmp.Diff([]string{"files.metadata.read"}, tok.Scopes); diff != "" {
+		t.Errorf("scopes of an admin token asked with files.permanent_delete on a Pro account (-want +got):\n%s", diff)
+	}
+	wantMissingPermanentDelete(t, "permanently_delete with a token asked with the scope", files.New(sdkConfig(emu, tok.AccessToken)).PermanentlyDelete(files.NewDeleteArg("/a.txt")))
+
+	boss, _ := businessAccount(t, emu)
+	emu.Admin(t, http.MethodPost, "/_emulator/tokens", map[string]any{"account_id": boss.AccountID,
+		"scopes": []string{"files.permanent_delete"}}, &tok)
+	if diff := cmp.Diff([]string{"files.permanent_delete"}, tok.Scopes); diff != "" {
+		t.Errorf("scopes of a Business admin token (-want +got):\n%s", diff)
 	}
 	if _, err := fc.GetMetadata(files.NewGetMetadataArg("/a.txt")); err != nil {
-		t.Errorf("the refused call deleted the file: %v", err)
+		t.Errorf("the refused calls deleted the file: %v", err)
 	}
+}
+
+// An OAuth grant on an account outside Dropbox Business leaves out
+// files.permanent_delete even when the app has it.
+func TestPermanentlyDeleteScopeOAuth(t *testing.T) {
+	t.Parallel()
+	env := newOAuthEnv(t)
+	env.emu.CreateApp(t, dropboxtest.AppArg{AppKey: "pdkey", AppSecret: oauthSecret,
+		RedirectURIs: []string{oauthRedirect}, Scopes: []string{"files.permanent_delete", "files.metadata.read"}})
+	conf := *env.conf
+	conf.ClientID = "pdkey"
+	tok, err := conf.Exchange(t.Context(), env.code(t, &conf, "s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tok.Extra("scope"); got != "account_info.read files.metadata.read" {
+		t.Errorf("scope of a grant on a Basic account = %v, want no files.permanent_delete", got)
+	}
+	wantMissingPermanentDelete(t, "permanently_delete with an OAuth token of a Basic account",
+		files.New(sdkConfig(env.emu, tok.AccessToken)).PermanentlyDelete(files.NewDeleteArg("/a.txt")))
+
+	boss, _ := businessAccount(t, env.emu)
+	env.acct = boss
+	tok, err = conf.Exchange(t.Context(), env.code(t, &conf, "b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tok.Extra("scope"); got != "account_info.read files.metadata.read files.permanent_delete" {
+		t.Errorf("scope of a grant on a Business account = %v, want files.permanent_delete", got)
+	}
+}
+
+// A token of a Pro account that has the scope anyway (a state from before
+// the rule) gets path_write/access_restricted, a DeleteError member.
+func TestPermanentlyDeleteAccessRestricted(t *testing.T) {
+	t.Parallel()
+	b := dropboxemu.NewMemoryBackend()
+	withBackend := dropboxtest.WithOptions(func(o *dropboxemu.Options) { o.Backend = b })
+	emu := dropboxtest.NewEmulator(t, withBackend)
+	acct := emu.CreateAccount(t, dropboxtest.AccountArg{Email: "pro@example.com", AccountType: "pro"})
+	ok(t, emu, rawCall{Route: "files/upload", Token: acct.AccessToken, Style: "upload", Arg: map[string]any{"path": "/a.txt"}, Body: []byte("A")})
+	var row []byte
+	if err := b.Load(func(table, key string, value []byte) error {
+		if table == "token" && key == acct.AccessToken {
+			row = value
+		}
+		return nil
+	}); err != nil || row == nil {
+		t.Fatalf("token row: %v", err)
+	}
+	var tok map[string]any
+	if err := json.Unmarshal(row, &tok); err != nil {
+		t.Fatal(err)
+	}
+	tok["scopes"] = append(tok["scopes"].([]any), "files.permanent_delete")
+	if row, err := json.Marshal(tok); err != nil || b.Commit([]dropboxemu.Op{{Table: "token", Key: acct.AccessToken, Value: row}}) != nil {
+		t.Fatalf("rewrite the token row: %v", err)
+	}
+	emu = dropboxtest.NewEmulator(t, withBackend)
+	r := do(t, emu, rawCall{Route: "files/permanently_delete", Token: acct.AccessToken, Arg: map[string]any{"path": "/a.txt"}})
+	want := `{"error_summary":"path_write/access_restricted/..","error":{".tag":"path_write","path_write":{".tag":"access_restricted"}}}`
+	if r.Status != http.StatusConflict || string(r.Body) != want {
+		t.Errorf("permanently_delete on a Pro account with the scope: %d %s, want 409 %s", r.Status, r.Body, want)
+	}
+	ok(t, emu, rawCall{Route: "files/get_metadata", Token: acct.AccessToken, Arg: map[string]any{"path": "/a.txt"}})
 }
 
 func TestPermanentlyDeleteNeedsScope(t *testing.T) {

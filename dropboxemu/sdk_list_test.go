@@ -456,3 +456,56 @@ func TestListFolderAppAuth(t *testing.T) {
 		t.Errorf("list_folder with app auth and no shared link: %d %s", r.Status, r.Body)
 	}
 }
+
+// restorableOf maps the deleted entries of ms to their is_restorable.
+func restorableOf(ms []files.IsMetadata) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range ms {
+		if d, ok := m.(*files.DeletedMetadata); ok {
+			out[d.PathLower] = d.IsRestorable
+		}
+	}
+	return out
+}
+
+// include_restorable_info puts is_restorable on deleted entries, in the
+// listing and in the changes of its cursor: true where a file revision
+// can be restored, false for a folder.
+func TestListFolderRestorableInfo(t *testing.T) {
+	t.Parallel()
+	emu, acct, fc := coreSetup(t)
+	corePut(t, fc, "/a.txt", []byte("a"))
+	coreMkdir(t, fc, "/Dir")
+	corePut(t, fc, "/keep.txt", []byte("k"))
+	arg := files.NewListFolderArg("")
+	arg.IncludeDeleted = true
+	arg.IncludeRestorableInfo = true
+	latest, err := fc.ListFolderGetLatestCursorContext(t.Context(), arg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/a.txt", "/Dir"} {
+		if _, err := fc.DeleteV2Context(t.Context(), files.NewDeleteArg(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]bool{"/a.txt": true, "/dir": false}
+	changes, _ := coreContinue(t, fc, latest.Cursor)
+	if diff := cmp.Diff(want, restorableOf(changes)); diff != "" {
+		t.Errorf("list_folder/continue is_restorable (-want +got):\n%s", diff)
+	}
+	listed, _ := coreList(t, fc, arg)
+	if diff := cmp.Diff(want, restorableOf(listed)); diff != "" {
+		t.Errorf("list_folder is_restorable (-want +got):\n%s", diff)
+	}
+	// Without the flag, is_restorable is absent (the SDK cannot tell).
+	r := ok(t, emu, rawCall{Route: "files/list_folder", Token: acct.AccessToken, Arg: map[string]any{"path": "", "include_deleted": true}})
+	if strings.Contains(string(r.Body), "is_restorable") {
+		t.Errorf("list_folder without include_restorable_info: %s", r.Body)
+	}
+	r = ok(t, emu, rawCall{Route: "files/list_folder", Token: acct.AccessToken,
+		Arg: map[string]any{"path": "", "include_deleted": true, "include_restorable_info": true}})
+	if !strings.Contains(string(r.Body), `{".tag":"deleted","name":"a.txt","path_lower":"/a.txt","path_display":"/a.txt","is_restorable":true}`) {
+		t.Errorf("list_folder with include_restorable_info: %s", r.Body)
+	}
+}

@@ -2,6 +2,7 @@ package dropboxemu_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -491,5 +492,50 @@ func TestSessionFinishBatchAsync(t *testing.T) {
 	_, err = fc.UploadSessionFinishBatchCheckContext(t.Context(), async.NewPollArg("dbjid:nope"))
 	if e := coreAPIErr[files.UploadSessionFinishBatchCheckAPIError](t, err); e.EndpointError.Tag != async.PollErrorInvalidAsyncJobId {
 		t.Errorf("check of an unknown job: %v", err)
+	}
+}
+
+// finish checks the file size ceiling (2^41 - 2^22 bytes) as append does:
+// lookup_failed/too_large, before the offset, and without int64 overflow.
+func TestSessionFinishTooLarge(t *testing.T) {
+	t.Parallel()
+	_, _, fc := coreSetup(t)
+	const ceiling = 1<<41 - 1<<22
+	id := coreStart(t, fc, files.NewUploadSessionStartArg(), []byte("abc"))
+	lookup := func(ferr *files.UploadSessionFinishError) string {
+		if ferr == nil || ferr.Tag != files.UploadSessionFinishErrorLookupFailed || ferr.LookupFailed == nil {
+			return fmt.Sprintf("%+v", ferr)
+		}
+		return ferr.LookupFailed.Tag
+	}
+	for _, c := range []struct {
+		offset uint64
+		data   string
+		want   string
+	}{
+		{ceiling, "x", files.UploadSessionLookupErrorTooLarge},
+		{ceiling + 1, "", files.UploadSessionLookupErrorTooLarge},
+		{1 << 63, "", files.UploadSessionLookupErrorTooLarge},
+		{ceiling, "", files.UploadSessionLookupErrorIncorrectOffset},
+	} {
+		if _, ferr := coreFinish(t, fc, id, c.offset, "/big.txt", []byte(c.data)); lookup(ferr) != c.want {
+			t.Errorf("finish at %d with %d bytes: %s, want lookup_failed/%s", c.offset, len(c.data), lookup(ferr), c.want)
+		}
+	}
+	closed := files.NewUploadSessionStartArg()
+	closed.Close = true
+	id2 := coreStart(t, fc, closed, []byte("abc"))
+	res, err := fc.UploadSessionFinishBatchV2Context(t.Context(), files.NewUploadSessionFinishBatchArg([]*files.UploadSessionFinishArg{
+		files.NewUploadSessionFinishArg(files.NewUploadSessionCursor(id2, 1<<63), files.NewCommitInfo("/big2.txt"))}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := res.Entries[0]; e.Tag != "failure" || lookup(e.Failure) != files.UploadSessionLookupErrorTooLarge {
+		t.Errorf("finish_batch_v2 entry at 2^63: %+v", e)
+	}
+	for _, p := range []string{"/big.txt", "/big2.txt"} {
+		if _, err := fc.GetMetadataContext(t.Context(), files.NewGetMetadataArg(p)); err == nil {
+			t.Errorf("a refused finish wrote %s", p)
+		}
 	}
 }

@@ -1,9 +1,7 @@
 package dropboxemu
 
 import (
-	"fmt"
 	"strings"
-	"unicode/utf8"
 )
 
 func init() {
@@ -17,60 +15,103 @@ func init() {
 	register("auth/token/revoke", (*Server).tokenRevoke)
 }
 
+// accountName is the spec's Name.
+type accountName struct {
+	GivenName       string `json:"given_name"`
+	Surname         string `json:"surname"`
+	FamiliarName    string `json:"familiar_name"`
+	DisplayName     string `json:"display_name"`
+	AbbreviatedName string `json:"abbreviated_name"`
+}
+
+// The result structs below write their fields in the spec's order (parent
+// struct fields first), as Dropbox does; maps would come out sorted.
+
+// fullAccount is the spec's FullAccount.
+type fullAccount struct {
+	AccountID     string         `json:"account_id"`
+	Name          accountName    `json:"name"`
+	Email         string         `json:"email"`
+	EmailVerified bool           `json:"email_verified"`
+	Disabled      bool           `json:"disabled"`
+	Country       string         `json:"country,omitempty"`
+	Locale        string         `json:"locale"`
+	ReferralLink  string         `json:"referral_link"`
+	IsPaired      bool           `json:"is_paired"`
+	AccountType   map[string]any `json:"account_type"`
+	RootInfo      rootInfo       `json:"root_info"`
+}
+
+// rootInfo is the spec's RootInfo: UserRootInfo or TeamRootInfo.
+type rootInfo struct {
+	Tag             string `json:".tag"`
+	RootNamespaceID string `json:"root_namespace_id"`
+	HomeNamespaceID string `json:"home_namespace_id"`
+	HomePath        string `json:"home_path,omitempty"`
+}
+
+// basicAccount is the spec's BasicAccount.
+type basicAccount struct {
+	AccountID     string      `json:"account_id"`
+	Name          accountName `json:"name"`
+	Email         string      `json:"email"`
+	EmailVerified bool        `json:"email_verified"`
+	Disabled      bool        `json:"disabled"`
+	IsTeammate    bool        `json:"is_teammate"`
+	TeamMemberID  string      `json:"team_member_id,omitempty"`
+}
+
+// spaceUsage is the spec's SpaceUsage.
+type spaceUsage struct {
+	Used       int64          `json:"used"`
+	Allocation map[string]any `json:"allocation"`
+}
+
 // nameOf splits a display name into the spec's Name.
-func nameOf(a *Account) map[string]any {
+func nameOf(a *Account) accountName {
 	given, surname, _ := strings.Cut(a.DisplayName, " ")
 	abbr := ""
 	for _, w := range strings.Fields(a.DisplayName) {
 		abbr += strings.ToUpper(string([]rune(w)[:1]))
 	}
-	return map[string]any{"given_name": given, "surname": surname, "familiar_name": given,
-		"display_name": a.DisplayName, "abbreviated_name": abbr}
+	return accountName{GivenName: given, Surname: surname, FamiliarName: given,
+		DisplayName: a.DisplayName, AbbreviatedName: abbr}
 }
 
 func (s *Server) getCurrentAccount(c *call) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	a := c.acct
-	res := map[string]any{
-		"account_id": a.ID, "name": nameOf(a), "email": a.Email, "email_verified": true, "disabled": a.Disabled,
-		"locale": a.Locale, "referral_link": "https://db.tt/emulator", "is_paired": false,
-		"account_type": u(a.AccountType),
-		"root_info":    rootInfo(a),
-	}
-	if a.Country != "" {
-		res["country"] = a.Country
-	}
-	return res, nil
+	return fullAccount{AccountID: a.ID, Name: nameOf(a), Email: a.Email, EmailVerified: true, Disabled: a.Disabled,
+		Country: a.Country, Locale: a.Locale, ReferralLink: "https://db.tt/emulator", IsPaired: false,
+		AccountType: u(a.AccountType), RootInfo: rootInfoOf(a)}, nil
 }
 
-// rootInfo renders the RootInfo of a: UserRootInfo when the account's root is
+// rootInfoOf renders the RootInfo of a: UserRootInfo when the account's root is
 // its home, TeamRootInfo (with the home folder's path under the team root)
 // when it lives in a team space.
-func rootInfo(a *Account) map[string]any {
+func rootInfoOf(a *Account) rootInfo {
 	if a.RootNS == a.HomeNS {
-		return map[string]any{".tag": "user", "root_namespace_id": a.RootNS, "home_namespace_id": a.HomeNS}
+		return rootInfo{Tag: "user", RootNamespaceID: a.RootNS, HomeNamespaceID: a.HomeNS}
 	}
-	return map[string]any{".tag": "team", "root_namespace_id": a.RootNS, "home_namespace_id": a.HomeNS,
-		"home_path": "/" + a.DisplayName}
+	return rootInfo{Tag: "team", RootNamespaceID: a.RootNS, HomeNamespaceID: a.HomeNS, HomePath: "/" + a.DisplayName}
 }
 
 func (s *Server) getSpaceUsage(c *call) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return map[string]any{"used": s.usage(c.acct),
-		"allocation": uf("individual", map[string]any{"allocated": c.acct.Quota})}, nil
+	return spaceUsage{Used: s.usage(c.acct), Allocation: uf("individual", map[string]any{"allocated": c.acct.Quota})}, nil
 }
 
-// basicAccount renders a as BasicAccount seen by viewer. The spec makes
+// basicAccountOf renders a as BasicAccount seen by viewer. The spec makes
 // is_teammate true for the viewer's own account.
-func basicAccount(a, viewer *Account) map[string]any {
-	m := map[string]any{"account_id": a.ID, "name": nameOf(a), "email": a.Email, "email_verified": true,
-		"disabled": a.Disabled, "is_teammate": a.ID == viewer.ID || (viewer.TeamID != "" && a.TeamID == viewer.TeamID)}
-	if m["is_teammate"] == true && a.TeamMemberID != "" {
-		m["team_member_id"] = a.TeamMemberID
+func basicAccountOf(a, viewer *Account) basicAccount {
+	b := basicAccount{AccountID: a.ID, Name: nameOf(a), Email: a.Email, EmailVerified: true,
+		Disabled: a.Disabled, IsTeammate: a.ID == viewer.ID || (viewer.TeamID != "" && a.TeamID == viewer.TeamID)}
+	if b.IsTeammate {
+		b.TeamMemberID = a.TeamMemberID
 	}
-	return m
+	return b
 }
 
 func (s *Server) getAccount(c *call) (any, error) {
@@ -80,8 +121,8 @@ func (s *Server) getAccount(c *call) (any, error) {
 	if err := c.decode(&arg, "account_id"); err != nil {
 		return nil, err
 	}
-	if msg := accountIDProblem(arg.AccountID); msg != "" {
-		return nil, c.badArg("account_id: %s", msg)
+	if err := c.checkAccountID("account_id", arg.AccountID); err != nil {
+		return nil, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -89,7 +130,7 @@ func (s *Server) getAccount(c *call) (any, error) {
 	if a == nil {
 		return nil, routeError(u("no_account"))
 	}
-	return basicAccount(a, c.acct), nil
+	return basicAccountOf(a, c.acct), nil
 }
 
 func (s *Server) getAccountBatch(c *call) (any, error) {
@@ -99,41 +140,36 @@ func (s *Server) getAccountBatch(c *call) (any, error) {
 	if err := c.decode(&arg, "account_ids"); err != nil {
 		return nil, err
 	}
-	if len(arg.AccountIDs) == 0 {
-		return nil, c.badArg("account_ids: [] has fewer than 1 items")
+	if err := c.checkList("account_ids", len(arg.AccountIDs), 1, 0, pyStrings(arg.AccountIDs)); err != nil {
+		return nil, err
+	}
+	// Every id is checked before any is looked up: a 400 comes before a 409.
+	for _, id := range arg.AccountIDs {
+		if err := c.checkAccountID("account_ids", id); err != nil {
+			return nil, err
+		}
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]any, 0, len(arg.AccountIDs))
 	for _, id := range arg.AccountIDs {
-		if msg := accountIDProblem(id); msg != "" {
-			return nil, c.badArg("account_ids: %s", msg)
-		}
 		a := s.accounts[id]
 		if a == nil {
 			return nil, routeError(uv("no_account", id))
 		}
-		out = append(out, basicAccount(a, c.acct))
+		out = append(out, basicAccountOf(a, c.acct))
 	}
 	return out, nil
 }
 
-// accountIDProblem checks an AccountId (String(min_length=40,
-// max_length=40)) and says what is wrong, in Stone's words.
-func accountIDProblem(id string) string {
-	n := utf8.RuneCountInString(id)
-	switch {
-	case n > 40:
-		return fmt.Sprintf("'%s' must be at most 40 characters, got %d", id, n)
-	case n < 40:
-		return fmt.Sprintf("'%s' must be at least 40 characters, got %d", id, n)
-	}
-	return ""
+// checkAccountID checks an AccountId: String(min_length=40, max_length=40).
+func (c *call) checkAccountID(field, id string) error {
+	return c.checkString(field, id, 40, 40, "", nil)
 }
 
 func (s *Server) featuresGetValues(c *call) (any, error) {
 	var arg struct {
-		Features []Tag `json:"features"`
+		Features []Tag `json:"features" union:"paper_as_files file_locking team_shared_dropbox distinct_member_home"`
 	}
 	if err := c.decode(&arg, "features"); err != nil {
 		return nil, err
@@ -169,8 +205,8 @@ func (s *Server) checkUser(c *call) (any, error) {
 	if err := c.decode(&arg); err != nil {
 		return nil, err
 	}
-	if n := utf8.RuneCountInString(arg.Query); n > 500 {
-		return nil, c.badArg("query: '%.40s' must be at most 500 characters, got %d", arg.Query, n)
+	if err := c.checkString("query", arg.Query, 0, 500, "", nil); err != nil {
+		return nil, err
 	}
 	return map[string]string{"result": arg.Query}, nil
 }

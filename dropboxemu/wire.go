@@ -94,6 +94,13 @@ func rateLimited(reason string, retryAfter int) *apiError {
 		Body: map[string]any{"reason": u(reason), "retry_after": retryAfter}}
 }
 
+// errorBody is a JSON error answer. A struct, not a map, so that
+// error_summary comes first, as Dropbox writes it.
+type errorBody struct {
+	Summary string         `json:"error_summary"`
+	Error   map[string]any `json:"error"`
+}
+
 // writeError writes e in Dropbox's format.
 func writeError(w http.ResponseWriter, e *apiError) {
 	h := w.Header()
@@ -106,12 +113,7 @@ func writeError(w http.ResponseWriter, e *apiError) {
 		io.WriteString(w, e.Text)
 		return
 	}
-	body := map[string]any{"error_summary": e.summary(), "error": e.Body}
-	if e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden {
-		// AuthError and AccessError answers carry user_message-free bodies
-		// like 409s; nothing more to add.
-	}
-	writeJSON(w, e.Status, body)
+	writeJSON(w, e.Status, errorBody{Summary: e.summary(), Error: e.Body})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -157,7 +159,8 @@ func headerJSON(v any) (string, error) {
 
 // decodeStrict decodes one JSON value into v, refusing unknown fields and
 // trailing data, and checks that each required field is present and not
-// null. It returns the message Dropbox puts after "request body: ", in the
+// null. A required field may be a dotted path into nested structs and list
+// items ("entries.commit.path"). It returns the message Dropbox puts after "request body: ", in the
 // words of Dropbox's Stone validators.
 func decodeStrict(raw []byte, v any, required ...string) error {
 	trimmed := bytes.TrimSpace(raw)
@@ -175,18 +178,17 @@ func decodeStrict(raw []byte, v any, required ...string) error {
 		if err := json.Unmarshal(trimmed, &m); err != nil {
 			return jsonReason(err)
 		}
+		if err := unknownField(trimmed, reflect.TypeOf(v), ""); err != nil {
+			return err
+		}
 		for _, f := range required {
-			val, ok := m[f]
-			if !ok {
-				return fmt.Errorf("missing required field '%s'", f)
+			if err := checkRequired(m, reflect.TypeOf(v), f); err != nil {
+				return err
 			}
-			// A null scalar would decode as its zero value ("" is the root
-			// path); Stone refuses it. Null lists and objects decode as empty
-			// ones, which the routes check themselves (the Go SDK sends null
-			// for an empty list).
-			if ft := fieldType(reflect.TypeOf(v), f); string(val) == "null" && isScalar(ft) {
-				return fmt.Errorf("%s: expected %s, got null", f, stoneTypeName(ft))
-			}
+		}
+	} else if json.Valid(trimmed) {
+		if err := unknownField(trimmed, reflect.TypeOf(v), ""); err != nil {
+			return err
 		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
@@ -336,6 +338,9 @@ func (e *valueError) Error() string { return e.msg }
 
 // Tag is a union value read from an argument: either the bare string
 // "name" or the object {".tag": "name", ...}. Fields keeps the other members.
+// A Tag field declares the union's members in a `union` struct tag (see
+// unionMembers); decodeStrict then refuses what Stone refuses: unknown
+// members, extra keys, a bare string for a member that carries a value.
 type Tag struct {
 	Name   string
 	Fields map[string]json.RawMessage

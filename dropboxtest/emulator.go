@@ -72,7 +72,8 @@ type AccountArg struct {
 	Quota       int64  `json:"quota,omitempty"` // bytes; 0: the plan's
 }
 
-// CreateAccount makes an account and returns it with a token that has every scope.
+// CreateAccount makes an account and returns it with a token that has every
+// scope (but files.permanent_delete outside Business accounts, as on Dropbox).
 func (e *Emulator) CreateAccount(t testing.TB, arg AccountArg) Account {
 	t.Helper()
 	var a Account
