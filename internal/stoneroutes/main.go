@@ -40,15 +40,26 @@ func main() {
 	spec := flag.String("spec", "../shared/dropbox-api-spec", "folder of the Stone spec")
 	out := flag.String("out", "dropboxemu/routes_spec.go", "Go file to write")
 	flag.Parse()
-	files, err := filepath.Glob(filepath.Join(*spec, "*.stone"))
+	src, err := generate(*spec)
+	if err != nil {
+		log.Fatalf("stoneroutes: %v", err)
+	}
+	if err := os.WriteFile(*out, src, 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// generate returns the Go source of the route table for the spec in dir.
+func generate(dir string) ([]byte, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.stone"))
 	if err != nil || len(files) == 0 {
-		log.Fatalf("stoneroutes: no .stone files in %s", *spec)
+		return nil, fmt.Errorf("no .stone files in %s", dir)
 	}
 	var routes []route
 	for _, f := range files {
 		rs, err := parse(f)
 		if err != nil {
-			log.Fatalf("stoneroutes: %s: %v", f, err)
+			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		routes = append(routes, rs...)
 	}
@@ -65,11 +76,9 @@ func main() {
 	b.WriteString("}\n")
 	src, err := format.Source(b.Bytes())
 	if err != nil {
-		log.Fatalf("stoneroutes: format: %v", err)
+		return nil, fmt.Errorf("format: %w", err)
 	}
-	if err := os.WriteFile(*out, src, 0o644); err != nil {
-		log.Fatal(err)
-	}
+	return src, nil
 }
 
 func parse(path string) ([]route, error) {
