@@ -76,21 +76,25 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 
-	mu         sync.RWMutex // guards the model below
-	ctr        counters
-	apps       map[string]*App
-	accounts   map[string]*Account
-	byEmail    map[string]*Account
-	tokens     map[string]*Token
-	codes      map[string]*AuthCode
-	grants     map[string]map[string]bool // app key -> account ids that authorised it
-	namespaces map[string]*Namespace
-	revs       map[string]*Entry   // rev -> file revision
-	revsByID   map[string][]string // file id -> revs, oldest first
-	sessions   map[string]*uploadSession
-	jobs       map[string]*job
-	tags       map[string][]string // nsKey(ns, file id) -> tags
-	tempLinks  map[string]*tempLink
+	mu          sync.RWMutex // guards the model below
+	ctr         counters
+	apps        map[string]*App
+	accounts    map[string]*Account
+	byEmail     map[string]*Account
+	tokens      map[string]*Token
+	codes       map[string]*AuthCode
+	grants      map[string]map[string]bool // app key -> account ids that authorised it
+	namespaces  map[string]*Namespace
+	revs        map[string]*Entry   // rev -> file revision
+	revsByID    map[string][]string // file id -> revs, oldest first
+	sessions    map[string]*uploadSession
+	jobs        map[string]*job
+	tags        map[string][]string // nsKey(ns, file id) -> tags
+	tempLinks   map[string]*tempLink
+	sharedLinks map[string]*sharedLink // by link id (sharing_links.go)
+
+	// fileRequests holds the file requests by id (file_requests.go).
+	fileRequests map[string]*fileRequest
 
 	faults   *faultSet
 	stats    *stats
@@ -159,6 +163,8 @@ func New(opts Options) (*Server, error) {
 	s.mux.HandleFunc("/_emulator/", s.serveAdmin)
 	s.mux.HandleFunc("/temp/{link}", s.serveTempLink)
 	s.mux.HandleFunc("/apitul/1/{link}", s.serveTempUpload)
+	s.mux.HandleFunc("/scl/{kind}/{id}/{rest...}", s.serveSharedLink)
+	s.mux.HandleFunc("/request/{id}", s.serveFileRequestPage)
 	s.mux.HandleFunc("/", s.serveRoot)
 	return s, nil
 }
@@ -224,6 +230,8 @@ func (s *Server) load() error {
 	s.jobs = map[string]*job{}
 	s.tags = map[string][]string{}
 	s.tempLinks = map[string]*tempLink{}
+	s.sharedLinks = map[string]*sharedLink{}
+	s.fileRequests = map[string]*fileRequest{}
 	s.ctr = counters{Rev: 0x10000000, UID: 1000, NS: 1000}
 
 	rows := map[string]map[string][]byte{}
@@ -390,6 +398,20 @@ func (s *Server) load() error {
 			return err
 		}
 		s.tempLinks[l.ID] = l
+	}
+	for k := range rows[tblSharedLink] {
+		l := new(sharedLink)
+		if err := dec(tblSharedLink, k, l); err != nil {
+			return err
+		}
+		s.sharedLinks[l.ID] = l
+	}
+	for k := range rows[tblFileRequest] {
+		fr := new(fileRequest)
+		if err := dec(tblFileRequest, k, fr); err != nil {
+			return err
+		}
+		s.fileRequests[fr.ID] = fr
 	}
 	return nil
 }
