@@ -96,7 +96,7 @@ var (
 // or namespace is unknown or when a folder on the way is a file; a missing
 // final component is not an error (t.entry is nil). The caller holds s.mu.
 func (s *Server) resolve(acct *Account, p parsedPath) (target, map[string]any) {
-	ns := s.namespaces[acct.RootNS]
+	ns := s.namespaces[acct.base()]
 	base := target{ns: ns}
 	switch p.Kind {
 	case pathRoot:
@@ -166,7 +166,7 @@ func (s *Server) resolveFolder(acct *Account, p parsedPath) (target, map[string]
 
 // findByID finds a live entry by id in the namespaces acct can see.
 func (s *Server) findByID(acct *Account, id string) *Entry {
-	for _, nsID := range []string{acct.RootNS, acct.HomeNS} {
+	for _, nsID := range []string{acct.base(), acct.HomeNS, acct.RootNS} {
 		if ns := s.namespaces[nsID]; ns != nil {
 			if e := ns.byID[id]; e != nil {
 				return e

@@ -687,7 +687,7 @@ func (s *Server) paperWrite(t *tx, acct *Account, tgt target, md string) (*Entry
 // (readPaperDoc), then runs do with the Markdown under s.mu and commits its
 // tx as lockedTx does.
 func (s *Server) paperCall(c *call, format string, do func(t *tx, md string) (any, error)) (any, error) {
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
+	release, lerr := s.limits.beginWrite(c.acct.base())
 	if lerr != nil {
 		return nil, lerr
 	}

@@ -175,7 +175,7 @@ func (s *Server) serveTempUpload(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `Bad "Content-Type" header: expecting "application/octet-stream".`, http.StatusBadRequest)
 		return
 	}
-	release, lerr := s.limits.beginWrite(acct.RootNS)
+	release, lerr := s.limits.beginWrite(acct.base())
 	if lerr != nil {
 		writeError(w, lerr)
 		return

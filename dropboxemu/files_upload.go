@@ -58,7 +58,7 @@ func (s *Server) beginUpload(c *call, contentHash *string) (release func(), data
 	if err := c.contentHashArg("content_hash", contentHash); err != nil {
 		return nil, nil, nil, err
 	}
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
+	release, lerr := s.limits.beginWrite(c.acct.base())
 	if lerr != nil {
 		return nil, nil, nil, lerr
 	}

@@ -569,6 +569,10 @@ func (s *Server) dispatch(rw http.ResponseWriter, r *http.Request, route string)
 		writeError(w, e)
 		return
 	}
+	if e := s.applyPathRoot(c); e != nil {
+		writeError(w, e)
+		return
+	}
 	if c.tok != nil {
 		if e := s.limits.allowToken(c.tok.Token, s.clock.Now()); e != nil {
 			writeError(w, e)

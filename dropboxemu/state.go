@@ -37,6 +37,10 @@ type Account struct {
 	Country      string    `json:"country"`
 	Created      time.Time `json:"created"`
 	Disabled     bool      `json:"disabled,omitempty"`
+
+	// viewRoot is the namespace a call's paths start from when its
+	// Dropbox-API-Path-Root chose one (see withRoot); never stored.
+	viewRoot string
 }
 
 // Token is an access or refresh token.
@@ -304,7 +308,7 @@ func (t *tx) touch(ns *Namespace) {
 // namespace (429 too_many_write_operations when it is busy, see
 // limiter.beginWrite), then runs do and commits its tx as lockedTx does.
 func writeTx[T any](s *Server, c *call, do func(t *tx) (T, error)) (T, error) {
-	release, lerr := s.limits.beginWrite(c.acct.RootNS)
+	release, lerr := s.limits.beginWrite(c.acct.base())
 	if lerr != nil {
 		var zero T
 		return zero, lerr
