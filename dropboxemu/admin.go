@@ -385,9 +385,10 @@ func (s *Server) adminResetCursors(w http.ResponseWriter, r *http.Request) {
 			t.del(tblChange, changeKey(ns.ID, c.Seq))
 		}
 		// Skip a sequence number so that even a cursor that is up to date
-		// (Seq = NextSeq-1) falls before LogStart, while new cursors are valid.
-		ns.NextSeq++
-		ns.LogStart = ns.NextSeq
+		// falls before LogStart-1, while cursors made from now on are valid.
+		s.ctr.Seq++
+		t.put(tblMeta, "counters", s.ctr)
+		ns.LogStart = s.ctr.Seq + 1
 		t.put(tblNS, ns.ID, ns)
 		touched = append(touched, ns)
 	}

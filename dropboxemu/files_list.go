@@ -114,7 +114,7 @@ func (s *Server) newListCursor(c *call, arg *listFolderArg) (*listCursor, error)
 	}
 	cur := &listCursor{V: 1, Account: c.acct.ID, NS: t.ns.ID, Root: t.lower, RootShown: t.display, Recursive: arg.Recursive,
 		Deleted: arg.IncludeDeleted, Explicit: arg.IncludeHasExplicitSharedMembers, Restore: arg.IncludeRestorableInfo,
-		Seq: t.ns.NextSeq - 1, Phase: 1}
+		Seq: s.ctr.Seq, Phase: 1}
 	if arg.IncludeNonDownloadableFiles != nil && !*arg.IncludeNonDownloadableFiles {
 		cur.NoNonDL = true
 	}
@@ -164,7 +164,7 @@ func (s *Server) cursorArg(c *call, raw string, resetErr map[string]any) (*listC
 		return nil, nil, badInput(c.route, `Invalid "cursor" parameter: the cursor belongs to another account`)
 	}
 	ns := s.namespaces[cur.NS]
-	if ns == nil || cur.Seq >= ns.NextSeq {
+	if ns == nil || cur.Seq > s.ctr.Seq {
 		return nil, nil, badInput(c.route, `Invalid "cursor" parameter: %q`, raw)
 	}
 	if cur.Seq+1 < ns.LogStart {

@@ -115,8 +115,9 @@ type Namespace struct {
 	ID       string `json:"id"`
 	Kind     string `json:"kind"` // home
 	Owner    string `json:"owner,omitempty"`
-	NextSeq  uint64 `json:"next_seq"`  // seq of the next change
-	LogStart uint64 `json:"log_start"` // cursors before this get reset
+	// LogStart is one past the last change this namespace forgot: a cursor
+	// whose position is below LogStart-1 missed changes and gets reset.
+	LogStart uint64 `json:"log_start"`
 
 	byPath     map[string]*Entry
 	byID       map[string]*Entry
@@ -133,7 +134,7 @@ type dirIndex struct {
 }
 
 func newNamespace(id, kind, owner string) *Namespace {
-	ns := &Namespace{ID: id, Kind: kind, Owner: owner, NextSeq: 1, LogStart: 1}
+	ns := &Namespace{ID: id, Kind: kind, Owner: owner, LogStart: 1}
 	ns.init()
 	return ns
 }
@@ -388,9 +389,14 @@ func (s *Server) forget(t *tx, ns *Namespace, e *Entry) {
 	s.logChange(t, ns, &Change{PathLower: e.PathLower, PathDisplay: e.PathDisplay})
 }
 
+// logChange appends c to the change log of ns. Sequence numbers are global
+// (one counter for every namespace), so that a cursor over several
+// namespaces (a tree with shared or team folders mounted in it) is one
+// position in one order.
 func (s *Server) logChange(t *tx, ns *Namespace, c *Change) {
-	c.Seq = ns.NextSeq
-	ns.NextSeq++
+	s.ctr.Seq++
+	t.put(tblMeta, "counters", s.ctr)
+	c.Seq = s.ctr.Seq
 	ns.log = append(ns.log, c)
 	t.put(tblChange, changeKey(ns.ID, c.Seq), c)
 	if lim := s.opts.ChangeLogLimit; lim > 0 && len(ns.log) > lim {
@@ -398,10 +404,11 @@ func (s *Server) logChange(t *tx, ns *Namespace, c *Change) {
 		for _, old := range ns.log[:drop] {
 			t.del(tblChange, changeKey(ns.ID, old.Seq))
 		}
+		// Cursors that have not seen the last dropped change get reset.
+		ns.LogStart = ns.log[drop-1].Seq + 1
 		ns.log = slices.Clone(ns.log[drop:])
-		ns.LogStart = ns.log[0].Seq
+		t.put(tblNS, ns.ID, ns)
 	}
-	t.put(tblNS, ns.ID, ns)
 	t.touch(ns)
 }
 
@@ -410,6 +417,7 @@ type counters struct {
 	Rev uint64 `json:"rev"`
 	UID uint64 `json:"uid"`
 	NS  uint64 `json:"ns"`
+	Seq uint64 `json:"seq"` // the last change's sequence number, in every namespace
 }
 
 func (s *Server) nextRev(t *tx) string {
