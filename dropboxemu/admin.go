@@ -67,6 +67,10 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"accounts": s.accountsByEmail()})
 	case path == "tokens" && r.Method == http.MethodPost:
 		s.adminCreateToken(w, r)
+	case path == "teams" && r.Method == http.MethodPost:
+		s.adminCreateTeam(w, r)
+	case path == "teams" && r.Method == http.MethodGet:
+		s.adminListTeams(w)
 	case path == "faults" && r.Method == http.MethodPost:
 		var f fault
 		if !decodeAdmin(w, r, &f) {
@@ -188,8 +192,10 @@ type createAccountArg struct {
 	Email       string `json:"email"`
 	DisplayName string `json:"display_name"`
 	AccountType string `json:"account_type"`
-	TeamID      string `json:"team_id"`
-	AppKey      string `json:"app_key"` // optional: the account authorises this app
+	TeamID      string `json:"team_id"`     // optional: the account joins this team
+	Role        string `json:"role"`        // with team_id: an AdminTier member; "": team_admin for the first member, else member_only
+	ExternalID  string `json:"external_id"` // with team_id: the member's external id
+	AppKey      string `json:"app_key"`     // optional: the account authorises this app
 	Locale      string `json:"locale"`
 	Country     string `json:"country"`
 	Quota       int64  `json:"quota"` // bytes; 0: the plan's (basic 2 GiB, pro 2 TiB, business 5 TiB)
@@ -252,15 +258,29 @@ func (s *Server) createAccount(arg createAccountArg) (*Account, error) {
 	if arg.DisplayName == "" {
 		arg.DisplayName, _, _ = strings.Cut(arg.Email, "@")
 	}
+	var team *Team
+	if arg.TeamID != "" {
+		if team = s.teams[arg.TeamID]; team == nil {
+			return nil, fmt.Errorf("team %q does not exist", arg.TeamID)
+		}
+		if arg.AccountType == "" {
+			arg.AccountType = "business"
+		}
+		if arg.AccountType != "business" {
+			return nil, fmt.Errorf("a team member's account_type is business, not %q", arg.AccountType)
+		}
+		if arg.Role, err = checkJoin(team, arg.Role, arg.ExternalID); err != nil {
+			return nil, err
+		}
+	} else if arg.Role != "" || arg.ExternalID != "" {
+		return nil, fmt.Errorf("role and external_id need a team_id")
+	}
 	switch arg.AccountType {
 	case "":
 		arg.AccountType = "basic"
 	case "basic", "pro", "business":
 	default:
 		return nil, fmt.Errorf("account_type must be basic, pro or business, not %q", arg.AccountType)
-	}
-	if arg.TeamID != "" {
-		return nil, fmt.Errorf("team %q does not exist", arg.TeamID)
 	}
 	if arg.AppKey != "" && s.apps[arg.AppKey] == nil {
 		return nil, fmt.Errorf("app %q does not exist", arg.AppKey)
@@ -272,6 +292,9 @@ func (s *Server) createAccount(arg createAccountArg) (*Account, error) {
 		arg.Country = "US"
 	}
 	quota := map[string]int64{"basic": 2 << 30, "pro": 2 << 40, "business": 5 << 40}[arg.AccountType]
+	if team != nil {
+		quota = team.Quota // members share the team's space
+	}
 	if arg.Quota < 0 {
 		return nil, fmt.Errorf("quota must be >= 0 bytes")
 	}
@@ -284,6 +307,10 @@ func (s *Server) createAccount(arg createAccountArg) (*Account, error) {
 		AccountType: arg.AccountType, RootNS: nsID, HomeNS: nsID, Quota: quota,
 		Locale: arg.Locale, Country: arg.Country, Created: s.clock.Now()}
 	ns := newNamespace(nsID, "home", acct.ID)
+	if team != nil {
+		// A member's home is its own namespace; its root is the team space.
+		s.joinTeam(&t, team, acct, arg.Role, arg.ExternalID)
+	}
 	t.put(tblNS, ns.ID, ns)
 	t.put(tblAccount, acct.ID, acct)
 	if arg.AppKey != "" {

@@ -161,28 +161,76 @@ func (s *Server) authenticate(c *call) *apiError {
 		}
 		c.acct = acct
 	case tok.TeamID != "":
-		selUser := c.r.Header.Get("Dropbox-API-Select-User")
-		selAdmin := c.r.Header.Get("Dropbox-API-Select-Admin")
-		if sel := selUser + selAdmin; sel != "" {
-			member := s.teamMember(tok.TeamID, sel)
-			if member == nil {
-				if selUser != "" {
-					return authError(u("invalid_select_user"))
-				}
-				return authError(u("invalid_select_admin"))
-			}
-			if userRoute {
-				c.acct = member
-				return nil
-			}
+		if s.teams[tok.TeamID] == nil {
+			return authError(u("invalid_access_token"))
+		}
+		member, e := s.selectTeamMember(c, tok.TeamID)
+		if e != nil {
+			return e
+		}
+		if member != nil && userRoute {
+			c.acct = member
+			return nil
 		}
 		if !teamRoute {
-			return badInput(c.route, `This API function operates on a single Dropbox account, but the OAuth 2 access token you provided is for an entire Dropbox Business team. Since your API app key has team member file access permissions, you can operate on a team member's Dropbox by providing the "Dropbox-API-Select-User" HTTP header or "select_user" URL parameter.`)
+			return badInput(c.route, `This API function operates on a single Dropbox account, but the OAuth 2 access token you provided is for an entire Dropbox Business team. Since your API app key has team member file access permissions, you can operate on a team member's Dropbox by providing the "Dropbox-API-Select-User" HTTP header or "select_user" URL parameter to specify the exact user https://www.dropbox.com/developers/documentation/http/teams.`)
 		}
 	default:
 		return authError(u("invalid_access_token"))
 	}
 	return nil
+}
+
+// selectTeamMember returns the member of team a team token acts as: the
+// one Dropbox-API-Select-User names (header or select_user URL parameter),
+// or the team admin Dropbox-API-Select-Admin names (or select_admin), or
+// nil when neither is given. The caller holds s.mu.
+func (s *Server) selectTeamMember(c *call, teamID string) (*Account, *apiError) {
+	selUser, selAdmin := selectHeader(c, "Dropbox-API-Select-User", "select_user"), selectHeader(c, "Dropbox-API-Select-Admin", "select_admin")
+	switch {
+	case selUser != "" && selAdmin != "":
+		return nil, badInput(c.route, `Provide either "Dropbox-API-Select-User" or "Dropbox-API-Select-Admin", not both.`)
+	case selUser != "":
+		if !memberRefFormat(selUser) {
+			return nil, badInput(c.route, "Invalid select user id format")
+		}
+		member := s.teamMember(teamID, selUser)
+		switch {
+		case member == nil:
+			return nil, authError(u("invalid_select_user"))
+		case member.Disabled:
+			return nil, authError(u("user_suspended"))
+		}
+		return member, nil
+	case selAdmin != "":
+		if !memberRefFormat(selAdmin) {
+			return nil, badInput(c.route, "Invalid select admin id format")
+		}
+		member := s.teamMember(teamID, selAdmin)
+		switch {
+		case member == nil || !s.isTeamAdmin(member):
+			return nil, authError(u("invalid_select_admin"))
+		case member.Disabled:
+			return nil, authError(u("user_suspended"))
+		}
+		return member, nil
+	}
+	return nil, nil
+}
+
+// selectHeader is the value of a select header, or of its URL parameter.
+func selectHeader(c *call, header, param string) string {
+	if v := c.r.Header.Get(header); v != "" {
+		return v
+	}
+	return c.r.URL.Query().Get(param)
+}
+
+// memberRefFormat reports whether v may name a team member: a team member
+// id or an account id. Dropbox answers 400 for anything else (an email,
+// an id without its "dbmid:" prefix).
+func memberRefFormat(v string) bool {
+	return strings.HasPrefix(v, "dbmid:") || strings.HasPrefix(v, "dbid:")
 }
 
 // teamMember finds a member of team by team member id ("dbmid:...") or account id.

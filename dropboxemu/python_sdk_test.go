@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,14 +44,17 @@ func requirePythonSDK(t *testing.T) {
 	t.Skip(msg)
 }
 
-// TestPythonSDK runs testdata/python_sdk_scenario.py, which uses Dropbox's
-// official Python SDK against the emulator over TLS: uploads, an upload
-// session, paginated listing, downloads, errors, long-poll, and refreshing
-// an access token that the emulator's clock has expired.
-func TestPythonSDK(t *testing.T) {
-	t.Parallel()
-	requirePythonSDK(t)
+// tlsEmulator is one emulator with two doors: TLS for the Python SDK (it
+// only speaks https), plain HTTP for the admin helpers.
+type tlsEmulator struct {
+	admin  *dropboxtest.Emulator // plain HTTP
+	url    string                // https://127.0.0.1:port
+	caFile string                // the certificate, for REQUESTS_CA_BUNDLE
+	client *http.Client          // trusts the certificate
+}
 
+func newTLSEmulator(t *testing.T) *tlsEmulator {
+	t.Helper()
 	srv, err := dropboxemu.New(dropboxemu.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -58,8 +63,6 @@ func TestPythonSDK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// One emulator, two doors: TLS for the SDK (it only speaks https), plain
-	// HTTP for the admin helpers.
 	tlsServer := httptest.NewUnstartedServer(srv)
 	tlsServer.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	tlsServer.StartTLS()
@@ -70,7 +73,6 @@ func TestPythonSDK(t *testing.T) {
 		plain.Close()
 		srv.Close()
 	})
-	admin := &dropboxtest.Emulator{Server: srv, URL: plain.URL, HTTP: plain}
 	caFile := filepath.Join(t.TempDir(), "emulator-ca.pem")
 	if err := os.WriteFile(caFile, certPEM, 0o644); err != nil {
 		t.Fatal(err)
@@ -81,31 +83,31 @@ func TestPythonSDK(t *testing.T) {
 	}
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	t.Cleanup(client.CloseIdleConnections)
+	return &tlsEmulator{admin: &dropboxtest.Emulator{Server: srv, URL: plain.URL, HTTP: plain},
+		url: tlsServer.URL, caFile: caFile, client: client}
+}
 
-	// The OAuth dance, over TLS, as a web app would do it.
-	const appKey, appSecret, redirect = "pyapp", "pysecret", "http://localhost/oauth/callback"
-	admin.CreateApp(t, dropboxtest.AppArg{AppKey: appKey, AppSecret: appSecret, RedirectURIs: []string{redirect}})
-	acct := admin.CreateAccount(t, dropboxtest.AccountArg{Email: "guido@example.com", DisplayName: "Guido Python"})
-	conf := oauthConfig(tlsServer.URL, appKey, appSecret, redirect)
-	code := authorizeCode(t, client, tlsServer.URL, conf, acct.AccountID)
-	tok, err := conf.Exchange(context.WithValue(t.Context(), oauth2.HTTPClient, client), code)
-	if err != nil {
-		t.Fatalf("exchange the code: %v", err)
-	}
-	if tok.RefreshToken == "" || tok.Extra("account_id") != acct.AccountID {
-		t.Fatalf("token answer: refresh token %q, account_id %v", tok.RefreshToken, tok.Extra("account_id"))
-	}
+// pyEvent is one line a script prints: {"event": name, ...fields}.
+type pyEvent map[string]any
 
-	host := mustURL(t, tlsServer.URL).Host
+func (ev pyEvent) name() string { s, _ := ev["event"].(string); return s }
+
+// runPython runs testdata/script with the system python against e, with
+// the SDK's host variables and CA bundle set and extra in the environment.
+// Each event the script prints goes to answer; a non-empty answer is
+// written back on the script's stdin. It returns the events in order and
+// fails the test when the script fails.
+func runPython(t *testing.T, e *tlsEmulator, script string, extra []string, answer func(pyEvent) string) []pyEvent {
+	t.Helper()
+	host := mustURL(t, e.url).Host
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, systemPython, filepath.Join("testdata", "python_sdk_scenario.py"))
+	cmd := exec.CommandContext(ctx, systemPython, filepath.Join("testdata", script))
 	cmd.Env = append(os.Environ(),
 		"DROPBOX_API_HOST="+host, "DROPBOX_API_CONTENT_HOST="+host, "DROPBOX_API_NOTIFY_HOST="+host,
-		"REQUESTS_CA_BUNDLE="+caFile, "NO_PROXY=*", "no_proxy=*",
-		"PYTHONIOENCODING=utf-8", "PYTHONDONTWRITEBYTECODE=1",
-		"EMU_APP_KEY="+appKey, "EMU_APP_SECRET="+appSecret, "EMU_ACCOUNT_ID="+acct.AccountID,
-		"EMU_ACCESS_TOKEN="+tok.AccessToken, "EMU_REFRESH_TOKEN="+tok.RefreshToken)
+		"REQUESTS_CA_BUNDLE="+e.caFile, "NO_PROXY=*", "no_proxy=*",
+		"PYTHONIOENCODING=utf-8", "PYTHONDONTWRITEBYTECODE=1")
+	cmd.Env = append(cmd.Env, extra...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdin, err := cmd.StdinPipe()
@@ -119,31 +121,76 @@ func TestPythonSDK(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start python: %v", err)
 	}
-	var events []string
+	var events []pyEvent
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
-		var ev struct {
-			Event string `json:"event"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-			t.Errorf("script printed %q", sc.Text())
+		var ev pyEvent
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil || ev.name() == "" {
+			t.Errorf("%s printed %q", script, sc.Text())
 			continue
 		}
-		events = append(events, ev.Event)
-		if ev.Event == "expire" {
-			// Past the 4 hour life of every access token issued so far.
-			admin.Advance(t, 5*time.Hour)
-			if _, err := stdin.Write([]byte("expired\n")); err != nil {
-				t.Errorf("answer the script: %v", err)
+		events = append(events, ev)
+		if reply := answer(ev); reply != "" {
+			if _, err := stdin.Write([]byte(reply + "\n")); err != nil {
+				t.Errorf("answer %s: %v", script, err)
 			}
 		}
 	}
 	stdin.Close()
 	if err := cmd.Wait(); err != nil {
-		t.Fatalf("python_sdk_scenario.py: %v\n%s", err, stderr.Bytes())
+		t.Fatalf("%s: %v\n%s", script, err, stderr.Bytes())
 	}
-	if len(events) != 2 || events[0] != "expire" || events[1] != "done" {
-		t.Fatalf("script events %v, want [expire done]\n%s", events, stderr.Bytes())
+	if t.Failed() {
+		t.Logf("%s stderr:\n%s", script, stderr.Bytes())
+	}
+	return events
+}
+
+func eventNames(events []pyEvent) []string {
+	var names []string
+	for _, ev := range events {
+		names = append(names, ev.name())
+	}
+	return names
+}
+
+// TestPythonSDK runs testdata/python_sdk_scenario.py, which uses Dropbox's
+// official Python SDK against the emulator over TLS: uploads, an upload
+// session, paginated listing, downloads, errors, long-poll, and refreshing
+// an access token that the emulator's clock has expired.
+func TestPythonSDK(t *testing.T) {
+	t.Parallel()
+	requirePythonSDK(t)
+	emu := newTLSEmulator(t)
+	admin := emu.admin
+
+	// The OAuth dance, over TLS, as a web app would do it.
+	const appKey, appSecret, redirect = "pyapp", "pysecret", "http://localhost/oauth/callback"
+	admin.CreateApp(t, dropboxtest.AppArg{AppKey: appKey, AppSecret: appSecret, RedirectURIs: []string{redirect}})
+	acct := admin.CreateAccount(t, dropboxtest.AccountArg{Email: "guido@example.com", DisplayName: "Guido Python"})
+	conf := oauthConfig(emu.url, appKey, appSecret, redirect)
+	code := authorizeCode(t, emu.client, emu.url, conf, acct.AccountID)
+	tok, err := conf.Exchange(context.WithValue(t.Context(), oauth2.HTTPClient, emu.client), code)
+	if err != nil {
+		t.Fatalf("exchange the code: %v", err)
+	}
+	if tok.RefreshToken == "" || tok.Extra("account_id") != acct.AccountID {
+		t.Fatalf("token answer: refresh token %q, account_id %v", tok.RefreshToken, tok.Extra("account_id"))
+	}
+
+	events := runPython(t, emu, "python_sdk_scenario.py", []string{
+		"EMU_APP_KEY=" + appKey, "EMU_APP_SECRET=" + appSecret, "EMU_ACCOUNT_ID=" + acct.AccountID,
+		"EMU_ACCESS_TOKEN=" + tok.AccessToken, "EMU_REFRESH_TOKEN=" + tok.RefreshToken,
+	}, func(ev pyEvent) string {
+		if ev.name() != "expire" {
+			return ""
+		}
+		// Past the 4 hour life of every access token issued so far.
+		admin.Advance(t, 5*time.Hour)
+		return "expired"
+	})
+	if got := eventNames(events); !slices.Equal(got, []string{"expire", "done"}) {
+		t.Fatalf("script events %v, want [expire done]", got)
 	}
 
 	// What the SDK did is what the emulator holds.
@@ -157,6 +204,80 @@ func TestPythonSDK(t *testing.T) {
 	}
 	if r := do(t, admin, rawCall{Route: "files/get_metadata", Token: tok.AccessToken, Arg: map[string]any{"path": "/Python/big.bin"}}); r.Status != http.StatusUnauthorized {
 		t.Errorf("the original access token still works after the clock passed its expiry: %d", r.Status)
+	}
+}
+
+// TestPythonSDKSharing runs testdata/python_sdk_sharing.py: shared links
+// with a password and an expiry on a Professional account (made, fetched
+// over HTTPS with the password and dl=1, listed, changed, revoked, expired
+// by the emulator's clock), the same settings refused to a Basic account,
+// and a file request whose public page takes an upload, then is closed and
+// deleted.
+func TestPythonSDKSharing(t *testing.T) {
+	t.Parallel()
+	requirePythonSDK(t)
+	emu := newTLSEmulator(t)
+	admin := emu.admin
+	const appKey, appSecret = "pyshare", "pyshare-secret"
+	admin.CreateApp(t, dropboxtest.AppArg{AppKey: appKey, AppSecret: appSecret, RedirectURIs: []string{"http://localhost/cb"}})
+	pro := admin.CreateAccount(t, dropboxtest.AccountArg{Email: "ada@example.com", DisplayName: "Ada Pro", AccountType: "pro"})
+	basic := admin.CreateAccount(t, dropboxtest.AccountArg{Email: "bob@example.com", DisplayName: "Bob Basic", AccountType: "basic"})
+	const notes = "Notes for the request: ☃ and 😀\n"
+
+	var advanced time.Duration
+	events := runPython(t, emu, "python_sdk_sharing.py", []string{
+		"EMU_PRO_TOKEN=" + pro.AccessToken, "EMU_BASIC_TOKEN=" + basic.AccessToken,
+		"EMU_APP_KEY=" + appKey, "EMU_APP_SECRET=" + appSecret, "EMU_NOTES=" + notes,
+	}, func(ev pyEvent) string {
+		if ev.name() != "advance" {
+			return ""
+		}
+		secs, ok := ev["seconds"].(float64)
+		if !ok || secs <= 0 {
+			t.Errorf("advance event %v", ev)
+			return "advanced"
+		}
+		d := time.Duration(secs) * time.Second
+		admin.Advance(t, d)
+		advanced += d
+		return "advanced"
+	})
+	if got := eventNames(events); !slices.Equal(got, []string{"advance", "done"}) {
+		t.Fatalf("script events %v, want [advance done]", got)
+	}
+	if advanced != 2*time.Hour {
+		t.Errorf("the script advanced the clock by %v, want 2h", advanced)
+	}
+	done := events[len(events)-1]
+	revoked, _ := done["revoked_link"].(string)
+	expired, _ := done["expired_link"].(string)
+	received, _ := done["received"].(string)
+	for name, link := range map[string]string{"revoked": revoked, "expired": expired} {
+		if !strings.HasPrefix(link, emu.url+"/scl/fi/") {
+			t.Errorf("%s link %q is not an https link of the emulator", name, link)
+		}
+	}
+
+	// What the SDK did is what the emulator holds, seen over plain HTTP.
+	got := downloadFile(t, admin, pro.AccessToken, received)
+	if string(got.Content) != notes || got.Meta["path_display"] != "/Requests/Inbox/Ada Lovelace - notes.txt" {
+		t.Errorf("file received through the request: %q, %v", got.Content, got.Meta)
+	}
+	count := ok(t, admin, rawCall{Route: "file_requests/count", Token: pro.AccessToken}).json(t)
+	if count["file_request_count"] != float64(0) {
+		t.Errorf("file_requests/count after the script = %v, want 0", count)
+	}
+	links := ok(t, admin, rawCall{Route: "sharing/list_shared_links", Token: pro.AccessToken, Arg: map[string]any{}}).json(t)
+	var urls []string
+	for _, l := range links["links"].([]any) {
+		urls = append(urls, l.(map[string]any)["url"].(string))
+	}
+	if slices.Contains(urls, revoked) {
+		t.Errorf("the revoked link is still listed: %v", urls)
+	}
+	r := do(t, admin, rawCall{Route: "sharing/get_shared_link_metadata", Token: basic.AccessToken, Arg: map[string]any{"url": expired}})
+	if r.Status != http.StatusConflict || r.json(t)["error"].(map[string]any)[".tag"] != "shared_link_not_found" {
+		t.Errorf("metadata of the expired link for another user: %d %s", r.Status, r.Body)
 	}
 }
 

@@ -95,6 +95,8 @@ type Server struct {
 
 	// fileRequests holds the file requests by id (file_requests.go).
 	fileRequests map[string]*fileRequest
+	// teams holds the teams by id (teams.go).
+	teams map[string]*Team
 
 	faults   *faultSet
 	stats    *stats
@@ -232,6 +234,7 @@ func (s *Server) load() error {
 	s.tempLinks = map[string]*tempLink{}
 	s.sharedLinks = map[string]*sharedLink{}
 	s.fileRequests = map[string]*fileRequest{}
+	s.teams = map[string]*Team{}
 	s.ctr = counters{Rev: 0x10000000, UID: 1000, NS: 1000}
 
 	rows := map[string]map[string][]byte{}
@@ -412,6 +415,13 @@ func (s *Server) load() error {
 			return err
 		}
 		s.fileRequests[fr.ID] = fr
+	}
+	for k := range rows[tblTeam] {
+		tm := new(Team)
+		if err := dec(tblTeam, k, tm); err != nil {
+			return err
+		}
+		s.teams[tm.ID] = tm
 	}
 	return nil
 }

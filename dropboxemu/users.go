@@ -37,6 +37,8 @@ type fullAccount struct {
 	Country       string         `json:"country,omitempty"`
 	Locale        string         `json:"locale"`
 	ReferralLink  string         `json:"referral_link"`
+	Team          *fullTeam      `json:"team,omitempty"`
+	TeamMemberID  string         `json:"team_member_id,omitempty"`
 	IsPaired      bool           `json:"is_paired"`
 	AccountType   map[string]any `json:"account_type"`
 	RootInfo      rootInfo       `json:"root_info"`
@@ -63,8 +65,19 @@ type basicAccount struct {
 
 // spaceUsage is the spec's SpaceUsage.
 type spaceUsage struct {
-	Used       int64          `json:"used"`
-	Allocation map[string]any `json:"allocation"`
+	Used       int64 `json:"used"`
+	Allocation any   `json:"allocation"` // IndividualSpaceAllocation or teamSpaceAllocation
+}
+
+// teamSpaceAllocation is SpaceAllocation.team, in the field order of
+// TeamSpaceAllocation.
+type teamSpaceAllocation struct {
+	Tag            string         `json:".tag"`
+	Used           int64          `json:"used"`
+	Allocated      int64          `json:"allocated"`
+	UserAllocated  int64          `json:"user_within_team_space_allocated"` // 0: no limit on the member
+	UserLimitType  map[string]any `json:"user_within_team_space_limit_type"`
+	UserUsedCached int64          `json:"user_within_team_space_used_cached"`
 }
 
 // nameOf splits a display name into the spec's Name.
@@ -82,9 +95,13 @@ func (s *Server) getCurrentAccount(c *call) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	a := c.acct
-	return fullAccount{AccountID: a.ID, Name: nameOf(a), Email: a.Email, EmailVerified: true, Disabled: a.Disabled,
+	fa := fullAccount{AccountID: a.ID, Name: nameOf(a), Email: a.Email, EmailVerified: true, Disabled: a.Disabled,
 		Country: a.Country, Locale: a.Locale, ReferralLink: "https://db.tt/emulator", IsPaired: false,
-		AccountType: u(a.AccountType), RootInfo: rootInfoOf(a)}, nil
+		AccountType: u(a.AccountType), RootInfo: rootInfoOf(a)}
+	if tm, m := s.teamOf(a); m != nil {
+		fa.Team, fa.TeamMemberID = fullTeamOf(tm), m.MemberID
+	}
+	return fa, nil
 }
 
 // rootInfoOf renders the RootInfo of a: UserRootInfo when the account's root is
@@ -100,7 +117,13 @@ func rootInfoOf(a *Account) rootInfo {
 func (s *Server) getSpaceUsage(c *call) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return spaceUsage{Used: s.usage(c.acct), Allocation: uf("individual", map[string]any{"allocated": c.acct.Quota})}, nil
+	used := s.usage(c.acct)
+	if tm, m := s.teamOf(c.acct); m != nil {
+		// TeamSpaceAllocation: the team's space, no limit on the member.
+		return spaceUsage{Used: used, Allocation: teamSpaceAllocation{Tag: "team", Used: s.teamUsage(tm),
+			Allocated: tm.Quota, UserLimitType: u("off"), UserUsedCached: used}}, nil
+	}
+	return spaceUsage{Used: used, Allocation: uf("individual", map[string]any{"allocated": c.acct.Quota})}, nil
 }
 
 // basicAccountOf renders a as BasicAccount seen by viewer. The spec makes

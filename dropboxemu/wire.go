@@ -116,16 +116,24 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	writeJSON(w, e.Status, errorBody{Summary: e.summary(), Error: e.Body})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	// Dropbox does not escape <, > and & as \u003c...: neither do we.
+// marshalJSON encodes v as Dropbox does: without escaping <, > and & as
+// \u003c... (which encoding/json does by default).
+func marshalJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := marshalJSON(v)
+	if err != nil {
 		http.Error(w, "internal error encoding the answer", http.StatusInternalServerError)
 		return
 	}
-	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
@@ -135,7 +143,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // headerJSON encodes v as HTTP-header-safe JSON: 0x7F and every non-ASCII
 // character escaped as \uXXXX (surrogate pairs above U+FFFF).
 func headerJSON(v any) (string, error) {
-	b, err := json.Marshal(v)
+	b, err := marshalJSON(v)
 	if err != nil {
 		return "", err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -100,5 +101,21 @@ func TestWireFieldOrder(t *testing.T) {
 		if diff := cmp.Diff(c.want, keyOrder(t, c.body, c.path...)); diff != "" {
 			t.Errorf("%s keys (-want +got):\n%s", c.name, diff)
 		}
+	}
+}
+
+// TestHeaderJSONNoHTMLEscaping: Dropbox-API-Result carries &, < and > as
+// they are (like JSON bodies), only non-ASCII characters escaped.
+func TestHeaderJSONNoHTMLEscaping(t *testing.T) {
+	t.Parallel()
+	emu := dropboxtest.NewEmulator(t)
+	acct := emu.CreateAccount(t, dropboxtest.AccountArg{Email: "amp@example.com"})
+	ok(t, emu, rawCall{Route: "files/upload", Token: acct.AccessToken, Style: "upload",
+		Arg: map[string]any{"path": "/Tom & Jerry <1> é.txt"}, Body: []byte("x")})
+	res := ok(t, emu, rawCall{Route: "files/download", Token: acct.AccessToken, Style: "download",
+		Arg: map[string]any{"path": "/Tom & Jerry <1> é.txt"}})
+	h := res.Header.Get("Dropbox-API-Result")
+	if !strings.Contains(h, `"name":"Tom & Jerry <1> \u00e9.txt"`) {
+		t.Errorf("Dropbox-API-Result = %s", h)
 	}
 }
