@@ -112,9 +112,9 @@ type Tombstone struct {
 
 // Namespace is one tree of files: a user's home, later shared and team folders.
 type Namespace struct {
-	ID       string `json:"id"`
-	Kind     string `json:"kind"` // home
-	Owner    string `json:"owner,omitempty"`
+	ID    string `json:"id"`
+	Kind  string `json:"kind"` // home
+	Owner string `json:"owner,omitempty"`
 	// LogStart is one past the last change this namespace forgot: a cursor
 	// whose position is below LogStart-1 missed changes and gets reset.
 	LogStart uint64 `json:"log_start"`
