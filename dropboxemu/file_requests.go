@@ -121,6 +121,9 @@ func (s *Server) fileRequestOut(fr *fileRequest) fileRequestWire {
 		IsOpen: fr.Open, FileCount: fr.FileCount, Description: fr.Description, VideoProjectID: fr.VideoProjectID}
 	if d := s.frDestination(fr); d != nil {
 		w.Destination = d.PathDisplay
+		if owner := s.accounts[fr.AccountID]; owner != nil {
+			w.Destination = s.viewFrom(owner, owner.HomeNS).place(d).PathDisplay
+		}
 	}
 	if fr.Deadline != nil {
 		w.Deadline = &deadlineWire{Deadline: dropboxTime(fr.Deadline.At)}

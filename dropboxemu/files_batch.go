@@ -117,7 +117,8 @@ func (s *Server) nestedEntries(acct *Account, rs []relocation, move bool) []bool
 
 // relocationBatchV2 runs every entry and returns the RelocationBatchV2Result:
 // each entry succeeds or fails on its own. The caller holds s.mu and commits t.
-func (s *Server) relocationBatchV2(t *tx, acct *Account, rs []relocation, move, autorename bool) map[string]any {
+func (s *Server) relocationBatchV2(t *tx, c *call, rs []relocation, move, autorename bool) map[string]any {
+	acct := c.acct
 	nested := s.nestedEntries(acct, rs, move)
 	out := make([]any, len(rs))
 	for i, r := range rs {
@@ -132,7 +133,7 @@ func (s *Server) relocationBatchV2(t *tx, acct *Account, rs []relocation, move, 
 			out[i] = uv("failure", uv("relocation_error", rerr))
 			continue
 		}
-		out[i] = uv("success", metadata(e))
+		out[i] = uv("success", metadata(c.view().place(e)))
 	}
 	return map[string]any{"entries": out}
 }
@@ -155,7 +156,7 @@ func (s *Server) relocationBatchV2Call(c *call, move bool) (any, error) {
 		return nil, err
 	}
 	return writeTx(s, c, func(t *tx) (map[string]any, error) {
-		return s.launchJob(t, c, s.relocationBatchV2(t, c.acct, rs, move, base.Autorename))
+		return s.launchJob(t, c, s.relocationBatchV2(t, c, rs, move, base.Autorename))
 	})
 }
 
@@ -187,7 +188,7 @@ func (s *Server) relocationBatchV1Call(c *call, move bool) (any, error) {
 				failed = rerr
 				break
 			}
-			entries = append(entries, map[string]any{"metadata": metadata(e)})
+			entries = append(entries, map[string]any{"metadata": metadata(c.view().place(e))})
 		}
 		if failed != nil {
 			return s.launchFailedJob(t, c, failed)
@@ -263,7 +264,7 @@ func (s *Server) createFolderBatch(c *call) (any, error) {
 				out[i] = uv("failure", uv("path", wf.reason))
 				continue
 			}
-			out[i] = map[string]any{".tag": "success", "metadata": folderMetaNoTag(e)}
+			out[i] = map[string]any{".tag": "success", "metadata": folderMetaNoTag(c.view().place(e))}
 		}
 		res := map[string]any{"entries": out}
 		if arg.ForceAsync || len(ps) > createFolderBatchSyncMax {
@@ -309,7 +310,7 @@ func (s *Server) deleteBatch(c *call) (any, error) {
 				out[i] = uv("failure", derr)
 				continue
 			}
-			out[i] = map[string]any{".tag": "success", "metadata": metadata(e)}
+			out[i] = map[string]any{".tag": "success", "metadata": metadata(c.view().place(e))}
 		}
 		return s.launchJob(t, c, map[string]any{"entries": out})
 	})

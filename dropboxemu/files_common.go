@@ -2,6 +2,7 @@ package dropboxemu
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -140,12 +141,38 @@ func (s *Server) resolve(acct *Account, p parsedPath) (target, map[string]any) {
 			lowerAll := t.lower + "/" + lowerPath(strings.Join(comps[i:], "/"))
 			return target{ns: t.ns, lower: lowerAll, display: display}, nil
 		}
+		if e.Mount != "" && !mountVisible(e, acct) {
+			// Another member's mount: not there for this account.
+			display := t.display + "/" + strings.Join(comps[i:], "/")
+			lowerAll := t.lower + "/" + lowerPath(strings.Join(comps[i:], "/"))
+			return target{ns: t.ns, lower: lowerAll, display: display}, nil
+		}
 		if i < len(comps)-1 && !e.Folder {
 			return target{}, lookupNotFolder
 		}
 		t = target{ns: t.ns, lower: e.PathLower, display: e.PathDisplay, entry: e}
+		if i < len(comps)-1 && e.Mount != "" {
+			// Go on inside the mounted namespace.
+			inner := s.namespaces[e.Mount]
+			if inner == nil {
+				return target{}, lookupNotFound
+			}
+			t = target{ns: inner}
+		}
 	}
 	return t, nil
+}
+
+// inside returns, for a target that is a mount point, the root of the
+// namespace mounted there (what a listing or a write below it works in);
+// any other target as it is. The caller holds s.mu.
+func (s *Server) inside(t target) target {
+	if t.entry != nil && t.entry.Mount != "" {
+		if inner := s.namespaces[t.entry.Mount]; inner != nil {
+			return target{ns: inner}
+		}
+	}
+	return t
 }
 
 // resolveFolder resolves p to a folder or the root, as a listing or a
@@ -153,6 +180,9 @@ func (s *Server) resolve(acct *Account, p parsedPath) (target, map[string]any) {
 // file (not_folder). The caller holds s.mu.
 func (s *Server) resolveFolder(acct *Account, p parsedPath) (target, map[string]any) {
 	t, lerr := s.resolve(acct, p)
+	if lerr == nil {
+		t = s.inside(t)
+	}
 	switch {
 	case lerr != nil:
 		return target{}, lerr
@@ -164,9 +194,10 @@ func (s *Server) resolveFolder(acct *Account, p parsedPath) (target, map[string]
 	return t, nil
 }
 
-// findByID finds a live entry by id in the namespaces acct can see.
+// findByID finds a live entry by id in the namespaces acct can see,
+// looking first where its paths start.
 func (s *Server) findByID(acct *Account, id string) *Entry {
-	for _, nsID := range []string{acct.base(), acct.HomeNS, acct.RootNS} {
+	for _, nsID := range s.visibleNamespaces(acct) {
 		if ns := s.namespaces[nsID]; ns != nil {
 			if e := ns.byID[id]; e != nil {
 				return e
@@ -176,9 +207,37 @@ func (s *Server) findByID(acct *Account, id string) *Entry {
 	return nil
 }
 
-// canSee reports whether acct may address namespace ns.
+// canSee reports whether acct may address namespace ns: its home, its root,
+// and what is mounted in them for it.
 func (s *Server) canSee(acct *Account, ns *Namespace) bool {
-	return ns.ID == acct.RootNS || ns.ID == acct.HomeNS
+	return slices.Contains(s.visibleNamespaces(acct), ns.ID)
+}
+
+// visibleNamespaces lists the namespaces acct can see: its base, home and
+// root first, then what is mounted in them. The caller holds s.mu.
+func (s *Server) visibleNamespaces(acct *Account) []string {
+	out := []string{acct.base()}
+	add := func(id string) {
+		if id != "" && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	add(acct.HomeNS)
+	add(acct.RootNS)
+	for _, base := range []string{acct.HomeNS, acct.RootNS} {
+		if len(s.namespaces) == 0 {
+			break
+		}
+		ids := make([]string, 0, 4)
+		for id := range s.viewFrom(acct, base).at {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			add(id)
+		}
+	}
+	return out
 }
 
 // existingAncestorFile returns the lowest existing ancestor of lower that is

@@ -40,5 +40,5 @@ func (s *Server) downloadFile(c *call) (any, error) {
 	if isPaper(e.PathLower) {
 		return nil, routeError(u("unsupported_file"))
 	}
-	return &download{Result: fileMetaNoTag(e), Content: e.Content, Size: e.Size, ETag: "W/" + strconv.Quote(e.Rev)}, nil
+	return &download{Result: fileMetaNoTag(c.view().place(e)), Content: e.Content, Size: e.Size, ETag: "W/" + strconv.Quote(e.Rev)}, nil
 }

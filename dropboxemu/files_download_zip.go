@@ -39,7 +39,7 @@ func (s *Server) downloadZip(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &download{Result: map[string]any{"metadata": folderMetaNoTag(top)}, Body: body, Size: int64(len(body)), NoRange: true}, nil
+	return &download{Result: map[string]any{"metadata": folderMetaNoTag(c.view().place(top))}, Body: body, Size: int64(len(body)), NoRange: true}, nil
 }
 
 // zipEntries finds the folder at p and everything below it, or returns a

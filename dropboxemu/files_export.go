@@ -80,6 +80,6 @@ func (s *Server) export(c *call) (any, error) {
 	if isPaper(e.PathLower) {
 		meta.PaperRevision = &paperRev
 	}
-	res := exportResult{ExportMetadata: meta, FileMetadata: fileMetaNoTag(e)}
+	res := exportResult{ExportMetadata: meta, FileMetadata: fileMetaNoTag(c.view().place(e))}
 	return &download{Result: res, Body: out, Size: int64(len(out))}, nil
 }

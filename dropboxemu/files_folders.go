@@ -34,7 +34,7 @@ func (s *Server) createFolderV2(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"metadata": folderMetaNoTag(e)}, nil
+	return map[string]any{"metadata": folderMetaNoTag(c.view().place(e))}, nil
 }
 
 func (s *Server) createFolderV1(c *call) (any, error) {
@@ -42,7 +42,7 @@ func (s *Server) createFolderV1(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return folderMetaNoTag(e), nil
+	return folderMetaNoTag(c.view().place(e)), nil
 }
 
 type deleteArg struct {
@@ -104,7 +104,7 @@ func (s *Server) deleteCall(c *call) (*Entry, error) {
 		if derr != nil {
 			return nil, routeError(derr)
 		}
-		return e, nil
+		return c.view().place(e), nil
 	})
 }
 

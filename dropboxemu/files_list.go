@@ -470,7 +470,7 @@ func (s *Server) getMetadata(c *call) (any, error) {
 		if lerr != nil {
 			return nil, routeError(uv("path", lerr))
 		}
-		return fileMeta(e), nil
+		return fileMeta(c.view().place(e)), nil
 	}
 	t, lerr := s.resolve(c.acct, p)
 	if lerr != nil {
@@ -479,12 +479,12 @@ func (s *Server) getMetadata(c *call) (any, error) {
 	if t.entry == nil {
 		if arg.IncludeDeleted {
 			if tomb := t.ns.tombstones[t.lower]; tomb != nil {
-				return deletedMeta(tomb.PathLower, tomb.PathDisplay), nil
+				return deletedMeta(c.view().path(t.ns.ID, tomb.PathLower, tomb.PathDisplay)), nil
 			}
 		}
 		return nil, routeError(uv("path", lookupNotFound))
 	}
-	m := metadata(t.entry)
+	m := metadata(c.view().place(t.entry))
 	if arg.IncludeHasExplicitSharedMembers && !t.entry.Folder {
 		f := false
 		m.(*fileMetadata).HasExplicitSharedMembers = &f

@@ -208,7 +208,7 @@ func (s *Server) relocationCall(c *call, move bool) (*Entry, error) {
 		if rerr != nil {
 			return nil, routeError(rerr)
 		}
-		return e, nil
+		return c.view().place(e), nil
 	})
 }
 

@@ -113,7 +113,7 @@ func (s *Server) listRevisions(c *call) (any, error) {
 		if live := ns.byID[e.ID]; live != nil && live.Rev == e.Rev {
 			e = live
 		}
-		m := fileMeta(e)
+		m := fileMeta(c.view().place(e))
 		m.Tag = ""
 		if arg.IncludeRestorableInfo {
 			t := true
@@ -213,7 +213,7 @@ func (s *Server) restore(c *call) (any, error) {
 		if rerr != nil {
 			return nil, routeError(rerr)
 		}
-		return fileMetaNoTag(e), nil
+		return fileMetaNoTag(c.view().place(e)), nil
 	})
 }
 

@@ -273,9 +273,9 @@ func (s *Server) searchPage(c *call, cur *searchCursor) (any, error) {
 	for _, h := range hits[start:end] {
 		var meta any
 		if h.entry != nil {
-			meta = metadata(h.entry)
+			meta = metadata(c.view().place(h.entry))
 		} else {
-			meta = deletedMeta(h.tomb.PathLower, h.tomb.PathDisplay)
+			meta = deletedMeta(c.view().path(cur.NS, h.tomb.PathLower, h.tomb.PathDisplay))
 		}
 		m := searchMatchV2{Metadata: uv("metadata", meta)}
 		switch {

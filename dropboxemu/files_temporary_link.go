@@ -51,7 +51,7 @@ func (s *Server) getTemporaryLink(c *call) (any, error) {
 			return nil, routeError(u("unsupported_file"))
 		}
 		l := s.addTempLink(t, &tempLink{AccountID: c.acct.ID, File: e, Expires: s.clock.Now().Add(tempLinkLifetime)})
-		return getTemporaryLinkResult{Metadata: fileMetaNoTag(e), Link: s.baseURL(c.r) + "/temp/" + l.ID}, nil
+		return getTemporaryLinkResult{Metadata: fileMetaNoTag(c.view().place(e)), Link: s.baseURL(c.r) + "/temp/" + l.ID}, nil
 	})
 }
 

@@ -172,7 +172,7 @@ func (s *Server) getThumbnailV2(c *call) (any, error) {
 	if terr != nil {
 		return nil, routeError(terr)
 	}
-	return &download{Result: map[string]any{"file_metadata": fileMetaNoTag(e)}, Body: body, Size: int64(len(body))}, nil
+	return &download{Result: map[string]any{"file_metadata": fileMetaNoTag(c.view().place(e))}, Body: body, Size: int64(len(body))}, nil
 }
 
 // makeThumbnail decodes an image, scales it down and encodes it, or

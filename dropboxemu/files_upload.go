@@ -113,7 +113,7 @@ func (s *Server) upload(c *call) (any, error) {
 		}
 		return nil, err
 	}
-	return fileMetaNoTag(e), nil
+	return fileMetaNoTag(c.view().place(e)), nil
 }
 
 // contentHashArg checks an optional Sha256HexHash argument: 64 characters.

@@ -611,7 +611,7 @@ func (s *Server) uploadSessionFinish(c *call) (any, error) {
 			}
 			return nil, routeError(ferr)
 		}
-		return fileMetaNoTag(e), nil
+		return fileMetaNoTag(c.view().place(e)), nil
 	})
 }
 
@@ -680,7 +680,7 @@ func (s *Server) finishBatch(t *tx, c *call, entries []finishArg) (map[string]an
 			out[i] = uv("failure", ferr)
 			continue
 		}
-		m := fileMeta(ent)
+		m := fileMeta(c.view().place(ent))
 		m.Tag = "success"
 		out[i] = m
 	}

@@ -106,6 +106,20 @@ func teamFolderJSON(id, name, status string, root bool, sync string) map[string]
 		"content_sync_settings": []any{}, "quota_limit": 0.0}
 }
 
+// sharingPoliciesJSON is the TeamSharingPolicies of a new team.
+func sharingPoliciesJSON() map[string]any {
+	return map[string]any{
+		"shared_folder_member_policy":            map[string]any{".tag": "anyone"},
+		"shared_folder_join_policy":              map[string]any{".tag": "from_anyone"},
+		"shared_link_create_policy":              map[string]any{".tag": "default_public"},
+		"group_creation_policy":                  map[string]any{".tag": "admins_only"},
+		"shared_folder_link_restriction_policy":  map[string]any{".tag": "anyone"},
+		"enforce_link_password_policy":           map[string]any{".tag": "optional"},
+		"default_link_expiration_days_policy":    map[string]any{".tag": "none"},
+		"shared_link_default_permissions_policy": map[string]any{".tag": "default"},
+	}
+}
+
 func TestTeamAdminAPI(t *testing.T) {
 	t.Parallel()
 	emu := dropboxtest.NewEmulator(t)
@@ -192,19 +206,9 @@ func TestTeamGetInfo(t *testing.T) {
 	t.Parallel()
 	f := newTeamFixture(t)
 	r := f.call(t, "team/get_info", nil)
-	sharing := map[string]any{
-		"shared_folder_member_policy":            map[string]any{".tag": "anyone"},
-		"shared_folder_join_policy":              map[string]any{".tag": "from_anyone"},
-		"shared_link_create_policy":              map[string]any{".tag": "default_public"},
-		"group_creation_policy":                  map[string]any{".tag": "admins_only"},
-		"shared_folder_link_restriction_policy":  map[string]any{".tag": "anyone"},
-		"enforce_link_password_policy":           map[string]any{".tag": "optional"},
-		"default_link_expiration_days_policy":    map[string]any{".tag": "none"},
-		"shared_link_default_permissions_policy": map[string]any{".tag": "default"},
-	}
 	want := map[string]any{"name": "Acme", "team_id": f.team.TeamID, "num_licensed_users": 5.0,
 		"num_provisioned_users": 2.0, "num_used_licenses": 2.0,
-		"policies": map[string]any{"sharing": sharing, "emm_state": map[string]any{".tag": "disabled"},
+		"policies": map[string]any{"sharing": sharingPoliciesJSON(), "emm_state": map[string]any{".tag": "disabled"},
 			"office_addin": map[string]any{".tag": "disabled"}, "suggest_members_policy": map[string]any{".tag": "enabled"},
 			"top_level_content_policy": map[string]any{".tag": "admin_only"}}}
 	if diff := cmp.Diff(any(want), usersJSON(t, r.Body)); r.Status != 200 || diff != "" {
@@ -487,16 +491,7 @@ func TestTeamMemberAccount(t *testing.T) {
 	r := do(t, f.emu, rawCall{Route: "users/get_current_account", Token: f.bob.AccessToken})
 	got := usersJSON(t, r.Body).(map[string]any)
 	team := map[string]any{"id": f.team.TeamID, "name": "Acme",
-		"sharing_policies": map[string]any{
-			"shared_folder_member_policy":            map[string]any{".tag": "anyone"},
-			"shared_folder_join_policy":              map[string]any{".tag": "from_anyone"},
-			"shared_link_create_policy":              map[string]any{".tag": "default_public"},
-			"group_creation_policy":                  map[string]any{".tag": "admins_only"},
-			"shared_folder_link_restriction_policy":  map[string]any{".tag": "anyone"},
-			"enforce_link_password_policy":           map[string]any{".tag": "optional"},
-			"default_link_expiration_days_policy":    map[string]any{".tag": "none"},
-			"shared_link_default_permissions_policy": map[string]any{".tag": "default"},
-		},
+		"sharing_policies":    sharingPoliciesJSON(),
 		"office_addin_policy": map[string]any{".tag": "disabled"}, "top_level_content_policy": map[string]any{".tag": "admin_only"}}
 	if diff := cmp.Diff(any(team), got["team"]); r.Status != 200 || diff != "" {
 		t.Errorf("FullAccount.team: %d (-want +got):\n%s", r.Status, diff)

@@ -497,6 +497,7 @@ type call struct {
 	acct  *Account
 	app   *App
 	fault *fault // an active truncate fault, for downloads
+	v     *view  // the account's tree, built on first use (view)
 }
 
 // decode decodes the call's argument into v (see decodeStrict).
@@ -583,6 +584,11 @@ func (s *Server) dispatch(rw http.ResponseWriter, r *http.Request, route string)
 		writeError(w, e)
 		return
 	}
+	// The account's tree, built now under the lock: handlers render paths
+	// with it after they have let the lock go.
+	s.mu.RLock()
+	c.view()
+	s.mu.RUnlock()
 	if c.tok != nil {
 		if e := s.limits.allowToken(c.tok.Token, s.clock.Now()); e != nil {
 			writeError(w, e)

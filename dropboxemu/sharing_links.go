@@ -355,7 +355,7 @@ func (s *Server) linkMeta(base string, l *sharedLink, e *Entry, viewer *Account)
 		m.Expires = dropboxTime(l.Expires)
 	}
 	if viewer != nil && viewer.ID == l.AccountID {
-		m.PathLower = e.PathLower
+		m.PathLower = s.viewFrom(viewer, viewer.HomeNS).place(e).PathLower
 	}
 	if e.Folder {
 		return m

@@ -90,6 +90,12 @@ type Entry struct {
 	ClientModified time.Time `json:"client_modified,omitzero"`
 	ServerModified time.Time `json:"server_modified,omitzero"`
 	Deleted        bool      `json:"deleted,omitempty"` // revisions only: a deletion
+	// Mount, on a folder, is the namespace whose root appears here (a shared
+	// folder, a team folder, a member's home in a team space): the folder has
+	// no children of its own in this namespace. MountFor, when set, is the
+	// only account that sees the mount (a team-space member's own folder).
+	Mount    string `json:"mount,omitempty"`
+	MountFor string `json:"mount_for,omitempty"`
 }
 
 // Name is the last path component, as displayed.
@@ -124,7 +130,8 @@ type Namespace struct {
 	dirs       map[string]*dirIndex // folder path_lower ("" root) -> children
 	log        []*Change            // seq ascending, from LogStart
 	tombstones map[string]*Tombstone
-	changed    chan struct{} // closed and replaced on every change
+	mounts     map[string]*Entry // mount points in this namespace, by entry id
+	changed    chan struct{}     // closed and replaced on every change
 	usage      int64
 }
 
@@ -144,6 +151,7 @@ func (ns *Namespace) init() {
 	ns.byID = map[string]*Entry{}
 	ns.dirs = map[string]*dirIndex{"": {children: map[string]*Entry{}}}
 	ns.tombstones = map[string]*Tombstone{}
+	ns.mounts = map[string]*Entry{}
 	ns.changed = make(chan struct{})
 }
 
@@ -174,6 +182,11 @@ func (ns *Namespace) index(e *Entry) {
 	if e.Folder && ns.dirs[e.PathLower] == nil {
 		ns.dirs[e.PathLower] = &dirIndex{children: map[string]*Entry{}}
 	}
+	if e.Mount != "" {
+		ns.mounts[e.ID] = e
+	} else {
+		delete(ns.mounts, e.ID)
+	}
 }
 
 // unindex removes e (only e, not its children) from the lookup structures.
@@ -192,6 +205,9 @@ func (ns *Namespace) unindex(e *Entry) {
 	}
 	if e.Folder {
 		delete(ns.dirs, e.PathLower)
+	}
+	if ns.mounts[e.ID] == e {
+		delete(ns.mounts, e.ID)
 	}
 }
 

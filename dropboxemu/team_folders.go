@@ -134,8 +134,12 @@ func (s *Server) folderNameProblem(tm *Team, name, except string) error {
 			return routeError(u("folder_name_already_used"))
 		}
 	}
-	if root := s.namespaces[tm.RootNS]; root != nil && root.child("", lowerPath(name)) != nil {
-		return routeError(u("folder_name_already_used"))
+	// What is at the top of the team space, but the folder's own mount
+	// there (a case-only rename).
+	if root := s.namespaces[tm.RootNS]; root != nil {
+		if e := root.child("", lowerPath(name)); e != nil && (except == "" || e.Mount != except) {
+			return routeError(u("folder_name_already_used"))
+		}
 	}
 	return nil
 }
@@ -152,11 +156,7 @@ func (s *Server) teamFolderCreate(c *call) (any, error) {
 	if arg.SyncSetting != nil {
 		sync = arg.SyncSetting.Name
 	}
-	return lockedTx(s, func(t *tx) (any, error) {
-		tm, err := s.callTeam(c)
-		if err != nil {
-			return nil, err
-		}
+	return teamTx(s, c, func(t *tx, tm *Team) (any, error) {
 		if err := s.folderNameProblem(tm, arg.Name, ""); err != nil {
 			return nil, err
 		}
@@ -184,11 +184,7 @@ func (c *call) teamFolderIDArg(arg any, id *string, required ...string) error {
 // status want (else status_error with its status) and answers its
 // metadata. change records its changes in t.
 func (s *Server) changeTeamFolder(c *call, id, want string, change func(t *tx, tm *Team, f *teamFolder) error) (any, error) {
-	return lockedTx(s, func(t *tx) (any, error) {
-		tm, err := s.callTeam(c)
-		if err != nil {
-			return nil, err
-		}
+	return teamTx(s, c, func(t *tx, tm *Team) (any, error) {
 		if id == tm.RootNS {
 			return nil, errTeamSharedDropbox
 		}
@@ -255,12 +251,14 @@ func (s *Server) teamFolderArchive(c *call) (any, error) {
 	}
 	var launch any
 	md, err := s.changeTeamFolder(c, arg.TeamFolderID, folderActive, func(t *tx, tm *Team, f *teamFolder) error {
-		f.Status = folderArchived
+		status := folderArchived
+		if !arg.ForceAsyncOff && s.opts.JobPolls > 0 {
+			status = folderArchiveInProgress
+		}
 		if !arg.ForceAsyncOff {
-			if s.opts.JobPolls > 0 {
-				f.Status = folderArchiveInProgress
-			}
-			raw, err := json.Marshal(f.metadata())
+			md := f.metadata()
+			md.Status = u(status)
+			raw, err := json.Marshal(md)
 			if err != nil {
 				return err
 			}
@@ -270,6 +268,7 @@ func (s *Server) teamFolderArchive(c *call) (any, error) {
 			t.put(tblJob, j.ID, j)
 			launch = uv("async_job_id", j.ID)
 		}
+		f.Status = status
 		t.put(tblTeam, tm.ID, tm)
 		return nil
 	})
@@ -293,11 +292,7 @@ func (s *Server) teamFolderArchiveCheck(c *call) (any, error) {
 	if err := c.checkString("async_job_id", arg.AsyncJobID, 1, 0, "", nil); err != nil {
 		return nil, err
 	}
-	return lockedTx(s, func(t *tx) (any, error) {
-		tm, err := s.callTeam(c)
-		if err != nil {
-			return nil, err
-		}
+	return teamTx(s, c, func(t *tx, tm *Team) (any, error) {
 		j := s.jobs[arg.AsyncJobID]
 		if j == nil || j.Route != "team/team_folder/archive" || j.AccountID != tm.ID {
 			return nil, routeError(u("invalid_async_job_id"))
@@ -438,19 +433,15 @@ func (s *Server) teamFolderGetInfo(c *call) (any, error) {
 			return nil, err
 		}
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	tm, err := s.callTeam(c)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]any, 0, len(arg.TeamFolderIDs))
-	for _, id := range arg.TeamFolderIDs {
-		if md, ok := teamFolderMeta(tm, id); ok {
-			out = append(out, taggedFolderMetadata{Tag: "team_folder_metadata", teamFolderMetadata: md})
-		} else {
-			out = append(out, uv("id_not_found", id))
+	return readTeam(s, c, func(tm *Team) (any, error) {
+		out := make([]any, 0, len(arg.TeamFolderIDs))
+		for _, id := range arg.TeamFolderIDs {
+			if md, ok := teamFolderMeta(tm, id); ok {
+				out = append(out, taggedFolderMetadata{Tag: "team_folder_metadata", teamFolderMetadata: md})
+			} else {
+				out = append(out, uv("id_not_found", id))
+			}
 		}
-	}
-	return out, nil
+		return out, nil
+	})
 }

@@ -214,21 +214,17 @@ func getMembers(s *Server, c *call, found func(*Team, *teamMember) map[string]an
 		}
 		sels[i] = selector{kind, value}
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	tm, err := s.callTeam(c)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]map[string]any, 0, len(sels))
-	for _, sel := range sels {
-		if m := s.selectMember(tm, sel.kind, sel.value); m != nil {
-			out = append(out, found(tm, m))
-		} else {
-			out = append(out, uv("id_not_found", sel.value))
+	return readTeam(s, c, func(tm *Team) ([]map[string]any, error) {
+		out := make([]map[string]any, 0, len(sels))
+		for _, sel := range sels {
+			if m := s.selectMember(tm, sel.kind, sel.value); m != nil {
+				out = append(out, found(tm, m))
+			} else {
+				out = append(out, uv("id_not_found", sel.value))
+			}
 		}
-	}
-	return out, nil
+		return out, nil
+	})
 }
 
 func (s *Server) membersGetInfoV2(c *call) (any, error) {

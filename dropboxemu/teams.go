@@ -129,6 +129,30 @@ func (s *Server) callTeam(c *call) (*Team, error) {
 	return s.teams[c.tok.TeamID], nil
 }
 
+// readTeam runs read on the team of c's team token with s.mu read-locked.
+func readTeam[T any](s *Server, c *call, read func(tm *Team) (T, error)) (T, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	tm, err := s.callTeam(c)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return read(tm)
+}
+
+// teamTx runs change on the team of c's team token and commits its tx, as
+// lockedTx does.
+func teamTx(s *Server, c *call, change func(t *tx, tm *Team) (any, error)) (any, error) {
+	return lockedTx(s, func(t *tx) (any, error) {
+		tm, err := s.callTeam(c)
+		if err != nil {
+			return nil, err
+		}
+		return change(t, tm)
+	})
+}
+
 // teamNamespaces returns the namespaces a team owns: its team space, its
 // team folders and its members' homes, by namespace id (creation order).
 // The caller holds s.mu.
@@ -148,16 +172,9 @@ func (s *Server) teamNamespaces(tm *Team) []*Namespace {
 			add(a.HomeNS)
 		}
 	}
-	slices.SortFunc(out, func(a, b *Namespace) int { return compareNSID(a.ID, b.ID) })
+	// Namespace ids are counters, in decimal: compareRevs orders them too.
+	slices.SortFunc(out, func(a, b *Namespace) int { return compareRevs(a.ID, b.ID) })
 	return out
-}
-
-// compareNSID orders namespace ids, decimal numbers, numerically.
-func compareNSID(a, b string) int {
-	if len(a) != len(b) {
-		return len(a) - len(b)
-	}
-	return strings.Compare(a, b)
 }
 
 // The team's listings (members, team folders, namespaces) page the same
@@ -178,13 +195,13 @@ type teamCursor struct {
 // TeamNamespacesListArg: UInt32(min_value=1, max_value=1000) = 1000.
 const teamListLimit = 1000
 
-// pageAfter finds the page of a listing of n items (keys key(i)) that
-// follows cur: items[from:to], at most limit of them, and whether more
-// follow. It moves cur past the page.
+// pageAfter finds the page of a listing of n items (keys key(i), ordered
+// as compareRevs orders them) that follows cur: items[from:to], at most
+// limit of them, and whether more follow. It moves cur past the page.
 func pageAfter(n int, key func(i int) string, limit int, cur *teamCursor) (from, to int, more bool) {
 	from = 0
 	if cur.After != "" {
-		from = sort.Search(n, func(i int) bool { return compareNSID(key(i), cur.After) > 0 })
+		from = sort.Search(n, func(i int) bool { return compareRevs(key(i), cur.After) > 0 })
 	}
 	to = min(n, from+limit)
 	if to > from {
@@ -209,13 +226,9 @@ func listTeam(s *Server, c *call, arg any, limit **int64, page func(tm *Team, cu
 		}
 		n = int(**limit)
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	tm, err := s.callTeam(c)
-	if err != nil {
-		return nil, err
-	}
-	return page(tm, &teamCursor{V: 1, Team: tm.ID, Limit: n}), nil
+	return readTeam(s, c, func(tm *Team) (any, error) {
+		return page(tm, &teamCursor{V: 1, Team: tm.ID, Limit: n}), nil
+	})
 }
 
 // continueTeam answers the continue route of a team listing whose cursors
@@ -227,17 +240,13 @@ func continueTeam(s *Server, c *call, prefix string, page func(tm *Team, cur *te
 	if err := c.decode(&arg, "cursor"); err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	tm, err := s.callTeam(c)
-	if err != nil {
-		return nil, err
-	}
-	var cur teamCursor
-	if !decodeCursorToken(prefix, arg.Cursor, &cur) || cur.V != 1 || cur.Team != tm.ID || cur.Limit < 1 || cur.Limit > teamListLimit {
-		return nil, routeError(u("invalid_cursor"))
-	}
-	return page(tm, &cur), nil
+	return readTeam(s, c, func(tm *Team) (any, error) {
+		var cur teamCursor
+		if !decodeCursorToken(prefix, arg.Cursor, &cur) || cur.V != 1 || cur.Team != tm.ID || cur.Limit < 1 || cur.Limit > teamListLimit {
+			return nil, routeError(u("invalid_cursor"))
+		}
+		return page(tm, &cur), nil
+	})
 }
 
 // teamUsage is the space the team's namespaces use. The caller holds s.mu.
@@ -311,39 +320,31 @@ type teamGetInfoResult struct {
 }
 
 func (s *Server) teamGetInfo(c *call) (any, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	tm, err := s.callTeam(c)
-	if err != nil {
-		return nil, err
-	}
-	// Every member is active (invitations are not emulated): each is
-	// provisioned and uses a license, suspended ones included.
-	n := len(tm.Members)
-	return teamGetInfoResult{Name: tm.Name, TeamID: tm.ID, NumLicensedUsers: tm.Licenses,
-		NumProvisionedUsers: n, NumUsedLicenses: n,
-		Policies: teamMemberPolicies{Sharing: defaultSharingPolicies(), EmmState: u("disabled"),
-			OfficeAddin: u("disabled"), SuggestMembersPolicy: u("enabled"), TopLevelContentPolicy: u("admin_only")}}, nil
+	return readTeam(s, c, func(tm *Team) (any, error) {
+		// Every member is active (invitations are not emulated): each is
+		// provisioned and uses a license, suspended ones included.
+		n := len(tm.Members)
+		return teamGetInfoResult{Name: tm.Name, TeamID: tm.ID, NumLicensedUsers: tm.Licenses,
+			NumProvisionedUsers: n, NumUsedLicenses: n,
+			Policies: teamMemberPolicies{Sharing: defaultSharingPolicies(), EmmState: u("disabled"),
+				OfficeAddin: u("disabled"), SuggestMembersPolicy: u("enabled"), TopLevelContentPolicy: u("admin_only")}}, nil
+	})
 }
 
 // teamGetAuthenticatedAdmin answers which admin authorised the call's
 // token: for the admin API's team tokens, the team's first team admin.
 func (s *Server) teamGetAuthenticatedAdmin(c *call) (any, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	tm, err := s.callTeam(c)
-	if err != nil {
-		return nil, err
-	}
-	if tm.TokenAdmin == "" {
-		return nil, routeError(u("mapping_not_found"))
-	}
-	m := tm.memberByID(tm.TokenAdmin)
-	a := s.accounts[m.AccountID]
-	if m.Role != roleTeamAdmin || a == nil || a.Disabled {
-		return nil, routeError(u("admin_not_active"))
-	}
-	return map[string]any{"admin_profile": s.memberProfile(tm, m)}, nil
+	return readTeam(s, c, func(tm *Team) (any, error) {
+		if tm.TokenAdmin == "" {
+			return nil, routeError(u("mapping_not_found"))
+		}
+		m := tm.memberByID(tm.TokenAdmin)
+		a := s.accounts[m.AccountID]
+		if m.Role != roleTeamAdmin || a == nil || a.Disabled {
+			return nil, routeError(u("admin_not_active"))
+		}
+		return map[string]any{"admin_profile": s.memberProfile(tm, m)}, nil
+	})
 }
 
 // The admin API's teams.
