@@ -425,6 +425,7 @@ func (s *Server) adminResetCursors(w http.ResponseWriter, r *http.Request) {
 	for _, ns := range touched {
 		ns.log = nil
 		ns.notify() // waiting long-polls answer reset now
+		s.wake()
 	}
 	writeJSON(w, http.StatusOK, map[string]any{})
 }

@@ -30,7 +30,8 @@ type listCursor struct {
 	Explicit  bool   `json:"e,omitempty"`  // include_has_explicit_shared_members
 	Restore   bool   `json:"ri,omitempty"` // include_restorable_info
 	Limit     int    `json:"l,omitempty"`
-	Seq       uint64 `json:"s"` // every change up to Seq has been reported
+	Base      string `json:"b,omitempty"` // the namespace the account's paths started from
+	Seq       uint64 `json:"s"`           // every change up to Seq has been reported
 	// Phase of an initial listing that has not finished: 1 walking the live
 	// tree, 2 the deleted paths (include_deleted); 0 when only changes remain.
 	Phase int    `json:"h,omitempty"`
@@ -114,7 +115,7 @@ func (s *Server) newListCursor(c *call, arg *listFolderArg) (*listCursor, error)
 	}
 	cur := &listCursor{V: 1, Account: c.acct.ID, NS: t.ns.ID, Root: t.lower, RootShown: t.display, Recursive: arg.Recursive,
 		Deleted: arg.IncludeDeleted, Explicit: arg.IncludeHasExplicitSharedMembers, Restore: arg.IncludeRestorableInfo,
-		Seq: s.ctr.Seq, Phase: 1}
+		Base: c.acct.base(), Seq: s.ctr.Seq, Phase: 1}
 	if arg.IncludeNonDownloadableFiles != nil && !*arg.IncludeNonDownloadableFiles {
 		cur.NoNonDL = true
 	}
@@ -189,9 +190,91 @@ func (s *Server) listFolderContinue(c *call) (any, error) {
 	return s.listPage(cur), nil
 }
 
+// listScope is one namespace a cursor reads: the listed folder's own, or,
+// for a recursive listing, one mounted below it (read from its root).
+type listScope struct {
+	ns   *Namespace
+	root string // path_lower in ns of what is listed
+	main bool   // the listed folder's namespace
+}
+
+// listView returns the view a cursor's paths are rendered in: the
+// account's tree from the base it was made in, or from the listed
+// namespace when that is not mounted there (an ns: path). The caller holds s.mu.
+func (s *Server) listView(cur *listCursor) *view {
+	acct := s.accounts[cur.Account]
+	if acct == nil {
+		return &view{at: map[string]mountPoint{cur.NS: {}}}
+	}
+	base := cur.Base
+	if base == "" {
+		base = acct.HomeNS
+	}
+	v := s.viewFrom(acct, base)
+	if _, ok := v.at[cur.NS]; !ok {
+		v = s.viewFrom(acct, cur.NS)
+	}
+	return v
+}
+
+// listScopes returns the namespaces cur reads in view v: the listed one and,
+// when recursive, every namespace mounted below the listed folder for the
+// account. The caller holds s.mu.
+func (s *Server) listScopes(v *view, cur *listCursor) []listScope {
+	out := []listScope{{ns: s.namespaces[cur.NS], root: cur.Root, main: true}}
+	if !cur.Recursive || v.acct == nil {
+		return out
+	}
+	seen := map[string]bool{cur.NS: true}
+	for i := 0; i < len(out); i++ {
+		sc := out[i]
+		for _, m := range sortedMounts(sc.ns) {
+			if !mountVisible(m, v.acct) || seen[m.Mount] || !isWithin(m.PathLower, sc.root) {
+				continue
+			}
+			if inner := s.namespaces[m.Mount]; inner != nil {
+				seen[m.Mount] = true
+				out = append(out, listScope{ns: inner})
+			}
+		}
+	}
+	return out
+}
+
+// scopedChange is a change record and the scope it was read in.
+type scopedChange struct {
+	sc *listScope
+	ch *Change
+}
+
+// changesAfter returns the change records after seq of every scope, in
+// sequence order (sequence numbers are global).
+func changesAfter(scopes []listScope, seq uint64) []scopedChange {
+	var out []scopedChange
+	for i := range scopes {
+		for _, ch := range scopes[i].ns.logFrom(seq) {
+			out = append(out, scopedChange{&scopes[i], ch})
+		}
+	}
+	if len(scopes) > 1 {
+		slices.SortFunc(out, func(a, b scopedChange) int {
+			switch {
+			case a.ch.Seq < b.ch.Seq:
+				return -1
+			case a.ch.Seq > b.ch.Seq:
+				return 1
+			}
+			return 0
+		})
+	}
+	return out
+}
+
 // listPage produces the next page for cur. The caller holds s.mu.
 func (s *Server) listPage(cur *listCursor) *listFolderResult {
 	ns := s.namespaces[cur.NS]
+	v := s.listView(cur)
+	acct := v.acct
 	limit := cur.Limit
 	if limit == 0 {
 		limit = defaultListLimit
@@ -199,29 +282,30 @@ func (s *Server) listPage(cur *listCursor) *listFolderResult {
 	res := &listFolderResult{Entries: make([]any, 0, min(limit, 256))}
 	next := *cur
 	del := s.deletedLister(cur, ns)
+	rootView, _ := v.path(ns.ID, cur.Root, "")
 	if next.Phase == 1 {
 		done := true
-		if next.After == "" && next.Recursive && next.Root != "" {
-			if e := ns.byPath[next.Root]; e != nil {
-				res.Entries = append(res.Entries, listEntry(cur, e))
-				next.After = next.Root
+		if next.After == "" && next.Recursive && rootView != "" {
+			if e := s.listedFolder(v, cur); e != nil {
+				res.Entries = append(res.Entries, listEntry(cur, v.place(e)))
+				next.After = rootView
 			}
 		}
 		var after []string
-		if next.After != "" && next.After != next.Root {
-			after = relComponents(next.Root, next.After)
+		if next.After != "" && next.After != rootView {
+			after = relComponents(rootView, next.After)
 		}
 		if len(res.Entries) < limit {
-			done = ns.walk(next.Root, next.Recursive, after, func(e *Entry) bool {
+			done = s.walkView(acct, ns, next.Root, next.Recursive, after, func(e *Entry) bool {
 				if len(res.Entries) >= limit {
 					return false
 				}
+				placed := v.place(e)
+				next.After = placed.PathLower
 				if cur.NoNonDL && !e.Folder && isPaper(e.PathLower) {
-					next.After = e.PathLower
 					return true
 				}
-				res.Entries = append(res.Entries, listEntry(cur, e))
-				next.After = e.PathLower
+				res.Entries = append(res.Entries, listEntry(cur, placed))
 				return true
 			})
 		} else {
@@ -248,16 +332,17 @@ func (s *Server) listPage(cur *listCursor) *listFolderResult {
 					res.Cursor = encodeCursor(&next)
 					return res
 				}
-				res.Entries = append(res.Entries, del(tombs[i].PathLower, tombs[i].PathDisplay))
+				res.Entries = append(res.Entries, del(v.path(ns.ID, tombs[i].PathLower, tombs[i].PathDisplay)))
 				next.After = tombs[i].PathLower
 			}
 		}
 		next.After = ""
 		next.Phase = 0
 	}
-	// Changes since the cursor.
-	for _, ch := range ns.logFrom(next.Seq) {
-		if !changeVisible(&next, ch) {
+	// Changes since the cursor, in every namespace the listing covers.
+	for _, sc := range changesAfter(s.listScopes(v, &next), next.Seq) {
+		ch := sc.ch
+		if !changeVisible(&next, sc.sc.root, sc.sc.main, ch) || ch.Entry != nil && ch.Entry.Mount != "" && acct != nil && !mountVisible(ch.Entry, acct) {
 			next.Seq = ch.Seq
 			continue
 		}
@@ -265,28 +350,115 @@ func (s *Server) listPage(cur *listCursor) *listFolderResult {
 			res.HasMore = true
 			break
 		}
-		res.Entries = append(res.Entries, changeEntry(&next, ch, del))
+		res.Entries = append(res.Entries, changeEntry(v, &next, sc.sc, ch, del))
+		if e := ch.Entry; e != nil && e.Mount != "" && next.Recursive && acct != nil {
+			// A namespace was mounted here: what is in it is new to the
+			// cursor. (The limit is approximate, as on Dropbox.)
+			if inner := s.namespaces[e.Mount]; inner != nil {
+				s.walkView(acct, inner, "", true, nil, func(in *Entry) bool {
+					res.Entries = append(res.Entries, listEntry(cur, v.place(in)))
+					return true
+				})
+			}
+		}
 		next.Seq = ch.Seq
 	}
 	res.Cursor = encodeCursor(&next)
 	return res
 }
 
-// changeVisible reports whether a change record concerns the cursor's listing.
-func changeVisible(cur *listCursor, ch *Change) bool {
+// listedFolder is the folder a cursor lists, for the first entry of a
+// recursive listing: a folder of its namespace, or the mount point where
+// its namespace's root appears. The caller holds s.mu.
+func (s *Server) listedFolder(v *view, cur *listCursor) *Entry {
+	ns := s.namespaces[cur.NS]
+	if cur.Root != "" {
+		return ns.byPath[cur.Root]
+	}
+	for _, other := range s.namespaces {
+		for _, m := range other.mounts {
+			if m.Mount == ns.ID && (v.acct == nil || mountVisible(m, v.acct)) {
+				if _, ok := v.at[other.ID]; ok {
+					return m
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// walkView is ns.walk that also goes into the namespaces mounted below dir
+// for acct, as if they were folders of ns; mounts of other accounts are not
+// there. after holds the components of the last entry reported, relative to
+// dir, as the account sees them.
+func (s *Server) walkView(acct *Account, ns *Namespace, dir string, recursive bool, after []string, yield func(*Entry) bool) bool {
+	names := ns.sortedChildren(dir)
+	start := 0
+	if len(after) > 0 {
+		i, found := slices.BinarySearch(names, after[0])
+		if found {
+			if e := ns.child(dir, names[i]); e != nil && recursive && e.Folder && entryVisible(e, acct) {
+				if !s.walkInto(acct, ns, e, after[1:], yield) {
+					return false
+				}
+			}
+			i++
+		}
+		start = i
+		names = ns.sortedChildren(dir)
+	}
+	for _, n := range names[start:] {
+		e := ns.child(dir, n)
+		if e == nil || !entryVisible(e, acct) {
+			continue
+		}
+		if !yield(e) {
+			return false
+		}
+		if recursive && e.Folder {
+			if !s.walkInto(acct, ns, e, nil, yield) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// walkInto walks what is below folder e of ns: its children, or the tree of
+// the namespace mounted at it.
+func (s *Server) walkInto(acct *Account, ns *Namespace, e *Entry, after []string, yield func(*Entry) bool) bool {
+	if e.Mount != "" {
+		inner := s.namespaces[e.Mount]
+		if inner == nil || acct == nil {
+			return true
+		}
+		return s.walkView(acct, inner, "", true, after, yield)
+	}
+	return s.walkView(acct, ns, e.PathLower, true, after, yield)
+}
+
+// entryVisible reports whether acct sees e: every entry but another
+// account's mount.
+func entryVisible(e *Entry, acct *Account) bool {
+	return e.Mount == "" || acct == nil || mountVisible(e, acct)
+}
+
+// changeVisible reports whether a change record, read in a scope whose
+// listed folder is root, concerns the cursor's listing.
+func changeVisible(cur *listCursor, root string, main bool, ch *Change) bool {
 	p := ch.PathLower
-	if ch.Entry == nil && cur.Root != "" && isWithin(cur.Root, p) {
+	if main && ch.Entry == nil && root != "" && isWithin(root, p) {
 		return true // the listed folder itself, or a folder above it, was deleted
 	}
-	if !isWithin(p, cur.Root) || p == cur.Root && (ch.Entry != nil && !cur.Recursive) {
+	if !isWithin(p, root) || p == root && (ch.Entry != nil && !cur.Recursive) {
 		return false
 	}
-	if p == cur.Root {
+	if p == root {
 		return true
 	}
 	if !cur.Recursive {
 		parent, _ := splitPath(p)
-		if parent != cur.Root {
+		if parent != root {
 			return false
 		}
 	}
@@ -296,7 +468,7 @@ func changeVisible(cur *listCursor, ch *Change) bool {
 	return true
 }
 
-// listEntry renders a live entry of a listing.
+// listEntry renders a live entry of a listing (already placed in the view).
 func listEntry(cur *listCursor, e *Entry) any {
 	m := metadata(e)
 	if fm, ok := m.(*fileMetadata); ok && cur.Explicit {
@@ -308,7 +480,9 @@ func listEntry(cur *listCursor, e *Entry) any {
 
 // deletedLister returns how a listing with cur renders a deleted path in
 // ns: with is_restorable when the cursor asks for it, true when a
-// revision of a file at that path can be restored. The caller holds s.mu.
+// revision of a file at that path can be restored. The paths it is given
+// are the view's; restorability is looked up by the path in ns. The caller
+// holds s.mu.
 func (s *Server) deletedLister(cur *listCursor, ns *Namespace) func(lower, display string) any {
 	if !cur.Restore {
 		return func(lower, display string) any { return deletedMeta(lower, display) }
@@ -317,9 +491,12 @@ func (s *Server) deletedLister(cur *listCursor, ns *Namespace) func(lower, displ
 	return func(lower, display string) any {
 		if restorable == nil {
 			restorable = map[string]bool{}
+			v := s.listView(cur)
 			for _, r := range s.revs {
-				if r.NS == ns.ID && !r.Deleted && !r.Folder {
-					restorable[r.PathLower] = true
+				if !r.Deleted && !r.Folder {
+					if l, _ := v.path(r.NS, r.PathLower, ""); l != "" {
+						restorable[l] = true
+					}
 				}
 			}
 		}
@@ -330,20 +507,34 @@ func (s *Server) deletedLister(cur *listCursor, ns *Namespace) func(lower, displ
 	}
 }
 
-// changeEntry renders a change record; del renders a deletion.
-func changeEntry(cur *listCursor, ch *Change, del func(lower, display string) any) any {
+// changeEntry renders a change record read in scope sc, in view v.
+func changeEntry(v *view, cur *listCursor, sc *listScope, ch *Change, del func(lower, display string) any) any {
 	if ch.Entry != nil {
-		return listEntry(cur, ch.Entry)
+		return listEntry(cur, v.place(ch.Entry))
 	}
-	if cur.Root != "" && isWithin(cur.Root, ch.PathLower) && ch.PathLower != cur.Root {
+	if sc.main && cur.Root != "" && isWithin(cur.Root, ch.PathLower) && ch.PathLower != cur.Root {
 		// An ancestor of the listed folder went away: so did the folder.
 		shown := cur.RootShown
 		if shown == "" {
 			shown = ch.PathDisplay + cur.Root[len(ch.PathLower):]
 		}
-		return del(cur.Root, shown)
+		return del(v.path(sc.ns.ID, cur.Root, shown))
 	}
-	return del(ch.PathLower, ch.PathDisplay)
+	return del(v.path(sc.ns.ID, ch.PathLower, ch.PathDisplay))
+}
+
+// hasChanges reports whether a change is waiting for cur. The caller holds s.mu.
+func (s *Server) hasChanges(cur *listCursor) bool {
+	if cur.Phase != 0 {
+		return true
+	}
+	v := s.listView(cur)
+	for _, sc := range changesAfter(s.listScopes(v, cur), cur.Seq) {
+		if changeVisible(cur, sc.sc.root, sc.sc.main, sc.ch) {
+			return true
+		}
+	}
+	return false
 }
 
 // tombstonesUnder returns the deleted paths below root, sorted.
@@ -362,19 +553,6 @@ func (s *Server) tombstonesUnder(ns *Namespace, root string, recursive bool) []*
 	}
 	slices.SortFunc(out, func(a, b *Tombstone) int { return strings.Compare(a.PathLower, b.PathLower) })
 	return out
-}
-
-// hasChanges reports whether a change is waiting for cur. The caller holds s.mu.
-func hasChanges(ns *Namespace, cur *listCursor) bool {
-	if cur.Phase != 0 {
-		return true
-	}
-	for _, ch := range ns.logFrom(cur.Seq) {
-		if changeVisible(cur, ch) {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) listFolderLongpoll(c *call) (any, error) {
@@ -411,7 +589,7 @@ func (s *Server) listFolderLongpoll(c *call) (any, error) {
 			s.mu.RUnlock()
 			return nil, routeError(u("reset"))
 		}
-		if hasChanges(ns, cur) {
+		if s.hasChanges(cur) {
 			s.mu.RUnlock()
 			return s.longpollResult(true), nil
 		}
@@ -419,7 +597,7 @@ func (s *Server) listFolderLongpoll(c *call) (any, error) {
 			s.mu.RUnlock()
 			return nil, routeError(u("reset"))
 		}
-		changed := ns.changed
+		changed := s.changed // any namespace: the cursor may cover mounted ones
 		jumped := s.clock.Jumped()
 		s.mu.RUnlock()
 		select {

@@ -103,6 +103,10 @@ type Server struct {
 	limits   *limiter
 	webhooks *webhookSender
 
+	// changed is closed and replaced whenever a commit changes any
+	// namespace (guarded by mu): long-polls over several namespaces wait on it.
+	changed chan struct{}
+
 	closeOnce sync.Once
 	drainOnce sync.Once
 	done      chan struct{}
@@ -143,6 +147,7 @@ func New(opts Options) (*Server, error) {
 		clock:   newClock(opts.Now),
 		log:     opts.Logger,
 		done:    make(chan struct{}),
+		changed: make(chan struct{}),
 	}
 	s.faults = newFaultSet(opts.Seed)
 	s.stats = newStats()
@@ -440,16 +445,26 @@ func (s *Server) commit(t *tx) error {
 		for _, ns := range s.namespaces {
 			ns.notify()
 		}
+		s.wake()
 		if lerr := s.load(); lerr != nil {
 			s.log.Error("dropboxemu: reload failed", "err", lerr)
 		}
 		return fmt.Errorf("commit: %w", err)
+	}
+	if len(t.touched) > 0 {
+		s.wake()
 	}
 	for ns := range t.touched {
 		ns.notify()
 		s.webhooks.namespaceChanged(ns)
 	}
 	return nil
+}
+
+// wake wakes every long-poll so that it looks again. The caller holds s.mu.
+func (s *Server) wake() {
+	close(s.changed)
+	s.changed = make(chan struct{})
 }
 
 func (s *Server) grant(appKey, accountID string) bool {
