@@ -22,7 +22,7 @@ func randomHex(n int) string {
 
 func newFileID() string      { return "id:" + randomString(16) }
 func newAccountID() string   { return ("dbid:AA" + randomString(25))[:40] }
-func newTeamID() string      { return "dbtid:AA" + randomString(28) }
+func newTeamID() string      { return ("dbtid:AA" + randomString(25))[:41] }
 func newAccessToken() string { return "sl.emu." + randomString(48) }
 func newRefreshToken() string {
 	return "emu-rt." + randomString(48)

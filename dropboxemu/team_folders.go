@@ -165,6 +165,9 @@ func (s *Server) teamFolderCreate(c *call) (any, error) {
 		s.namespaces[ns.ID] = ns
 		tm.Folders = append(tm.Folders, f)
 		t.put(tblNS, ns.ID, ns)
+		if root := s.namespaces[tm.RootNS]; root != nil {
+			s.mountAt(t, root, f.Name, ns.ID, "") // every member sees it
+		}
 		t.put(tblTeam, tm.ID, tm)
 		return f.metadata(), nil
 	})
@@ -219,6 +222,9 @@ func (s *Server) teamFolderRename(c *call) (any, error) {
 		}
 		f.Name = arg.Name
 		t.put(tblTeam, tm.ID, tm)
+		if root := s.namespaces[tm.RootNS]; root != nil {
+			s.renameMount(t, root, f.ID, f.Name)
+		}
 		return nil
 	})
 }
@@ -233,6 +239,9 @@ func (s *Server) teamFolderActivate(c *call) (any, error) {
 	return s.changeTeamFolder(c, arg.TeamFolderID, folderArchived, func(t *tx, tm *Team, f *teamFolder) error {
 		f.Status = folderActive
 		t.put(tblTeam, tm.ID, tm)
+		if root := s.namespaces[tm.RootNS]; root != nil && mountOf(root, f.ID) == nil {
+			s.mountAt(t, root, f.Name, f.ID, "")
+		}
 		return nil
 	})
 }
@@ -270,6 +279,10 @@ func (s *Server) teamFolderArchive(c *call) (any, error) {
 		}
 		f.Status = status
 		t.put(tblTeam, tm.ID, tm)
+		// An archived folder is out of the members' tree.
+		if root := s.namespaces[tm.RootNS]; root != nil {
+			s.unmount(t, root, f.ID)
+		}
 		return nil
 	})
 	if err != nil || launch != nil {
@@ -354,6 +367,11 @@ func (s *Server) teamFolderPermanentlyDelete(c *call) (any, error) {
 // dropNamespace forgets ns and everything in it. The caller holds s.mu
 // and commits t.
 func (s *Server) dropNamespace(t *tx, ns *Namespace) {
+	for _, other := range s.namespaces {
+		if other != ns {
+			s.unmount(t, other, ns.ID)
+		}
+	}
 	for _, e := range ns.byID {
 		t.del(tblEntry, nsKey(ns.ID, e.ID))
 	}

@@ -445,6 +445,11 @@ func (s *Server) joinTeam(t *tx, tm *Team, acct *Account, role, externalID strin
 	acct.AccountType = "business"
 	acct.TeamID, acct.TeamMemberID, acct.RootNS = tm.ID, m.MemberID, tm.RootNS
 	tm.Members = append(tm.Members, m)
+	// The member's home is their folder at the top of the team space, seen
+	// by them alone.
+	if root := s.namespaces[tm.RootNS]; root != nil {
+		s.mountAt(t, root, acct.DisplayName, acct.HomeNS, acct.ID)
+	}
 	if tm.TokenAdmin == "" && role == roleTeamAdmin {
 		tm.TokenAdmin = m.MemberID
 	}

@@ -287,9 +287,20 @@ func (s *Server) verifyWebhookURI(uri string) error {
 // The caller holds s.mu.
 func (s *Server) accountsSeeing(ns *Namespace) []string {
 	var out []string
+	mounted := s.mountedAnywhere()[ns.ID]
 	for _, a := range s.accounts {
 		if a.RootNS == ns.ID || a.HomeNS == ns.ID {
 			out = append(out, a.ID)
+			continue
+		}
+		if !mounted {
+			continue
+		}
+		for _, base := range []string{a.HomeNS, a.RootNS} {
+			if _, ok := s.viewFrom(a, base).at[ns.ID]; ok {
+				out = append(out, a.ID)
+				break
+			}
 		}
 	}
 	return out

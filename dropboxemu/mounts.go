@@ -1,0 +1,74 @@
+package dropboxemu
+
+// Mounting namespaces into others: a team folder at the top of its team
+// space, a member's home as their folder there. (Shared folders, mounted
+// in members' homes, come with the sharing routes.)
+
+// mountAt makes a folder at the top of parent, named name (or the first
+// free "name (1)"...), where namespace inner appears; forAcct, when set, is
+// the only account that sees it. The caller holds s.mu and commits t.
+func (s *Server) mountAt(t *tx, parent *Namespace, name, inner, forAcct string) *Entry {
+	tgt := target{ns: parent, lower: "/" + lowerPath(name), display: "/" + name}
+	if parent.byPath[tgt.lower] != nil {
+		tgt = s.freeName(tgt, "")
+	}
+	e := &Entry{ID: newFileID(), NS: parent.ID, Folder: true, PathLower: tgt.lower, PathDisplay: tgt.display,
+		Mount: inner, MountFor: forAcct}
+	s.record(t, parent, e)
+	return e
+}
+
+// mountOf returns the mount point of namespace inner in parent, or nil.
+func mountOf(parent *Namespace, inner string) *Entry {
+	for _, m := range parent.mounts {
+		if m.Mount == inner {
+			return m
+		}
+	}
+	return nil
+}
+
+// unmount removes the mount point of inner from parent, if there is one:
+// listings see it deleted. The caller holds s.mu and commits t.
+func (s *Server) unmount(t *tx, parent *Namespace, inner string) {
+	if m := mountOf(parent, inner); m != nil {
+		s.forget(t, parent, m)
+	}
+}
+
+// renameMount gives the mount point of inner in parent a new top-level
+// name, keeping its id: listings see the old path deleted and the new one
+// appear. The caller holds s.mu and commits t.
+func (s *Server) renameMount(t *tx, parent *Namespace, inner, name string) {
+	m := mountOf(parent, inner)
+	if m == nil {
+		return
+	}
+	if lowerPath(name) == m.PathLower[1:] {
+		n := *m
+		n.PathDisplay = "/" + name
+		parent.index(&n)
+		t.put(tblEntry, nsKey(parent.ID, n.ID), &n) // a case-only rename is not reported
+		return
+	}
+	s.forget(t, parent, m)
+	n := *m
+	tgt := target{ns: parent, lower: "/" + lowerPath(name), display: "/" + name}
+	if parent.byPath[tgt.lower] != nil {
+		tgt = s.freeName(tgt, "")
+	}
+	n.PathLower, n.PathDisplay = tgt.lower, tgt.display
+	s.record(t, parent, &n)
+}
+
+// mountedAnywhere returns the namespaces that are mounted somewhere.
+// The caller holds s.mu.
+func (s *Server) mountedAnywhere() map[string]bool {
+	out := map[string]bool{}
+	for _, ns := range s.namespaces {
+		for _, m := range ns.mounts {
+			out[m.Mount] = true
+		}
+	}
+	return out
+}
