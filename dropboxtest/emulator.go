@@ -59,6 +59,9 @@ type Account struct {
 	DisplayName string `json:"display_name"`
 	AccountType string `json:"account_type"`
 	RootNS      string `json:"root_namespace_id"`
+	HomeNS      string `json:"home_namespace_id"`
+	TeamID      string `json:"team_id,omitempty"`
+	MemberID    string `json:"team_member_id,omitempty"`
 	AccessToken string `json:"access_token"`
 }
 
@@ -70,6 +73,30 @@ type AccountArg struct {
 	TeamID      string `json:"team_id,omitempty"`
 	AppKey      string `json:"app_key,omitempty"`
 	Quota       int64  `json:"quota,omitempty"` // bytes; 0: the plan's
+	// Role of a team member: team_admin, user_management_admin,
+	// support_admin or member_only (default: the first member is the admin).
+	Role       string `json:"role,omitempty"`
+	ExternalID string `json:"external_id,omitempty"`
+}
+
+// Team is a team made through the admin API.
+type Team struct {
+	TeamID string `json:"team_id"`
+	Name   string `json:"name"`
+	// RootNS is the team space's root namespace: members see team folders and
+	// their own folder there with Dropbox-API-Path-Root {".tag":"root",...}.
+	RootNS string `json:"root_namespace_id"`
+	// AccessToken is a team token with every team scope.
+	AccessToken string `json:"access_token"`
+}
+
+// CreateTeam makes a team with a team space. Accounts created with its
+// TeamID become its members.
+func (e *Emulator) CreateTeam(t testing.TB, name string) Team {
+	t.Helper()
+	var tm Team
+	e.Admin(t, http.MethodPost, "/_emulator/teams", map[string]string{"name": name}, &tm)
+	return tm
 }
 
 // CreateAccount makes an account and returns it with a token that has every
