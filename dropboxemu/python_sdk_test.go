@@ -289,3 +289,26 @@ func mustURL(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+// TestPythonSDKTeamSpace: a team folder seen by a member through the path
+// root, driven by the official Python SDK (DropboxTeam, as_user,
+// with_path_root).
+func TestPythonSDKTeamSpace(t *testing.T) {
+	t.Parallel()
+	requirePythonSDK(t)
+	emu := newTLSEmulator(t)
+	admin := emu.admin
+	tm := admin.CreateTeam(t, "Rocket Co")
+	ada := admin.CreateAccount(t, dropboxtest.AccountArg{Email: "ada@rocket.example", DisplayName: "Ada Lovelace", TeamID: tm.TeamID})
+	bob := admin.CreateAccount(t, dropboxtest.AccountArg{Email: "bob@rocket.example", DisplayName: "Bob Builder", TeamID: tm.TeamID})
+	events := runPython(t, emu, "python_sdk_team.py", []string{
+		"EMU_TEAM_TOKEN=" + tm.AccessToken, "EMU_ADA_MEMBER=" + ada.MemberID,
+		"EMU_BOB_MEMBER=" + bob.MemberID, "EMU_BOB_TOKEN=" + bob.AccessToken,
+	}, func(pyEvent) string { return "" })
+	if got := eventNames(events); !slices.Equal(got, []string{"done"}) {
+		t.Fatalf("script events %v, want [done]", got)
+	}
+	if root := events[0]["root_namespace_id"]; root != tm.RootNS {
+		t.Errorf("root namespace seen by the SDK = %v, want %s", root, tm.RootNS)
+	}
+}
