@@ -114,6 +114,11 @@ func (s *Server) resolve(acct *Account, p parsedPath) (target, map[string]any) {
 		if !e.Folder {
 			return target{}, lookupNotFolder
 		}
+		if e.Mount != "" {
+			// Below a mount point (a shared folder's, by its folder id) is
+			// the mounted namespace.
+			base = s.inside(base)
+		}
 	case pathNS:
 		other := s.namespaces[p.Ref]
 		if other == nil || !s.canSee(acct, other) {
@@ -195,11 +200,12 @@ func (s *Server) resolveFolder(acct *Account, p parsedPath) (target, map[string]
 }
 
 // findByID finds a live entry by id in the namespaces acct can see,
-// looking first where its paths start.
+// looking first where its paths start; another account's mount point is
+// not there.
 func (s *Server) findByID(acct *Account, id string) *Entry {
 	for _, nsID := range s.visibleNamespaces(acct) {
 		if ns := s.namespaces[nsID]; ns != nil {
-			if e := ns.byID[id]; e != nil {
+			if e := ns.byID[id]; e != nil && entryVisible(e, acct) {
 				return e
 			}
 		}
@@ -268,11 +274,13 @@ type fileMetadata struct {
 	Name                     string           `json:"name"`
 	PathLower                string           `json:"path_lower,omitempty"`
 	PathDisplay              string           `json:"path_display,omitempty"`
+	ParentSharedFolderID     string           `json:"parent_shared_folder_id,omitempty"` // deprecated, still sent
 	ID                       string           `json:"id"`
 	ClientModified           string           `json:"client_modified"`
 	ServerModified           string           `json:"server_modified"`
 	Rev                      string           `json:"rev"`
 	Size                     int64            `json:"size"`
+	SharingInfo              *fileSharingInfo `json:"sharing_info,omitempty"`
 	IsDownloadable           bool             `json:"is_downloadable"`
 	ExportInfo               *exportInfo      `json:"export_info,omitempty"`
 	PropertyGroups           []map[string]any `json:"property_groups,omitempty"`
@@ -287,12 +295,31 @@ type exportInfo struct {
 }
 
 type folderMetadata struct {
-	Tag            string           `json:".tag"`
-	Name           string           `json:"name"`
-	PathLower      string           `json:"path_lower,omitempty"`
-	PathDisplay    string           `json:"path_display,omitempty"`
-	ID             string           `json:"id"`
-	PropertyGroups []map[string]any `json:"property_groups,omitempty"`
+	Tag                  string             `json:".tag,omitempty"`
+	Name                 string             `json:"name"`
+	PathLower            string             `json:"path_lower,omitempty"`
+	PathDisplay          string             `json:"path_display,omitempty"`
+	ParentSharedFolderID string             `json:"parent_shared_folder_id,omitempty"` // deprecated, still sent
+	ID                   string             `json:"id"`
+	SharedFolderID       string             `json:"shared_folder_id,omitempty"` // deprecated, still sent
+	SharingInfo          *folderSharingInfo `json:"sharing_info,omitempty"`
+	PropertyGroups       []map[string]any   `json:"property_groups,omitempty"`
+}
+
+// fileSharingInfo and folderSharingInfo are the spec's FileSharingInfo and
+// FolderSharingInfo, in their field order.
+type fileSharingInfo struct {
+	ReadOnly             bool   `json:"read_only"`
+	ParentSharedFolderID string `json:"parent_shared_folder_id"`
+	ModifiedBy           string `json:"modified_by,omitempty"`
+}
+
+type folderSharingInfo struct {
+	ReadOnly             bool   `json:"read_only"`
+	ParentSharedFolderID string `json:"parent_shared_folder_id,omitempty"`
+	SharedFolderID       string `json:"shared_folder_id,omitempty"`
+	TraverseOnly         bool   `json:"traverse_only"`
+	NoAccess             bool   `json:"no_access"`
 }
 
 type deletedMetadata struct {
@@ -310,9 +337,21 @@ func isPaper(lower string) bool { return strings.HasSuffix(lower, ".paper") }
 // metadata renders e as a Metadata union value (file or folder).
 func metadata(e *Entry) any {
 	if e.Folder {
-		return &folderMetadata{Tag: "folder", Name: e.Name(), PathLower: e.PathLower, PathDisplay: e.PathDisplay, ID: e.ID}
+		return folderMeta(e, "folder")
 	}
 	return fileMeta(e)
+}
+
+// folderMeta renders a folder as FolderMetadata with the given ".tag" (""
+// where the spec's type is the struct itself), with the sharing info place
+// attached to it.
+func folderMeta(e *Entry, tag string) *folderMetadata {
+	m := &folderMetadata{Tag: tag, Name: e.Name(), PathLower: e.PathLower, PathDisplay: e.PathDisplay, ID: e.ID}
+	if si := sharingOf(e); si != nil {
+		m.ParentSharedFolderID, m.SharedFolderID = si.parent, si.sharedFolderID
+		m.SharingInfo = &folderSharingInfo{ReadOnly: si.readOnly, ParentSharedFolderID: si.parent, SharedFolderID: si.sharedFolderID}
+	}
+	return m
 }
 
 // metadataResultV2 answers a _v2 route whose result holds the Metadata of
@@ -342,6 +381,10 @@ func fileMeta(e *Entry) *fileMetadata {
 		m.IsDownloadable = false
 		m.ExportInfo = &exportInfo{ExportAs: "markdown", ExportOptions: []string{"markdown", "html"}}
 	}
+	if si := sharingOf(e); si != nil {
+		m.ParentSharedFolderID = si.parent
+		m.SharingInfo = &fileSharingInfo{ReadOnly: si.readOnly, ParentSharedFolderID: si.parent, ModifiedBy: si.modifiedBy}
+	}
 	return m
 }
 
@@ -354,14 +397,7 @@ func fileMetaNoTag(e *Entry) any {
 }
 
 // folderMetaNoTag renders FolderMetadata as a plain struct (no ".tag").
-func folderMetaNoTag(e *Entry) any {
-	return struct {
-		Name        string `json:"name"`
-		PathLower   string `json:"path_lower,omitempty"`
-		PathDisplay string `json:"path_display,omitempty"`
-		ID          string `json:"id"`
-	}{e.Name(), e.PathLower, e.PathDisplay, e.ID}
-}
+func folderMetaNoTag(e *Entry) any { return folderMeta(e, "") }
 
 func deletedMeta(lower, display string) *deletedMetadata {
 	_, name := splitPath(display)

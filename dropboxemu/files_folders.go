@@ -80,6 +80,9 @@ func (s *Server) deletePath(t *tx, c *call, arg *deleteArg) (*Entry, map[string]
 	if arg.ParentRev != nil && (e.Folder || e.Rev != *arg.ParentRev) {
 		return nil, uv("path_write", writeConflict("file")), nil
 	}
+	if s.readOnlyFor(c.acct, tgt.ns) {
+		return nil, uv("path_write", u("no_write_permission")), nil
+	}
 	if e.Folder {
 		n := 0
 		tgt.ns.walk(e.PathLower, true, nil, func(*Entry) bool { n++; return n <= maxDeleteEntries })
@@ -87,6 +90,10 @@ func (s *Server) deletePath(t *tx, c *call, arg *deleteArg) (*Entry, map[string]
 			return nil, u("too_many_files"), nil
 		}
 	}
+	// Deleting a shared folder's mount point (or a folder holding one)
+	// takes the folder out of the caller's Dropbox, as Dropbox's "delete"
+	// of a shared folder does; the membership stays (mount_folder brings
+	// it back).
 	s.forget(t, tgt.ns, e)
 	return e, nil, nil
 }

@@ -2,6 +2,7 @@ package dropboxemu
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -96,6 +97,9 @@ func (s *Server) relocate(t *tx, acct *Account, r relocation, move, autorename b
 	if e == nil {
 		return nil, uv("from_lookup", lookupNotFound)
 	}
+	if move && s.readOnlyFor(acct, src.ns) {
+		return nil, uv("from_write", u("no_write_permission"))
+	}
 	if r.toBad != nil {
 		return nil, uv("to", r.toBad)
 	}
@@ -133,6 +137,19 @@ func (s *Server) relocate(t *tx, acct *Account, r relocation, move, autorename b
 	if !ok {
 		return nil, u("too_many_files")
 	}
+	if slices.ContainsFunc(moved, func(x *Entry) bool { return x.Mount != "" }) {
+		// Mount points (shared and team folders) move only within the
+		// namespace they are in: a shared folder cannot be copied, nor
+		// put inside another.
+		switch {
+		case !move:
+			return nil, u("cant_copy_shared_folder")
+		case dst.ns != src.ns && dst.ns.Kind != "home":
+			return nil, u("cant_nest_shared_folder")
+		case dst.ns != src.ns:
+			return nil, u("cant_move_shared_folder")
+		}
+	}
 	if !move {
 		var size int64
 		for _, x := range moved {
@@ -164,6 +181,7 @@ func (s *Server) relocate(t *tx, acct *Account, r relocation, move, autorename b
 		s.record(t, dst.ns, &n)
 		if !n.Folder {
 			s.addRevision(t, &n)
+			s.noteWriter(t, &n, acct)
 		}
 		if root == nil {
 			root = &n

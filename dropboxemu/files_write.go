@@ -109,6 +109,9 @@ func (s *Server) writeTarget(acct *Account, p parsedPath) (target, *writeFailure
 	if existingAncestorFile(t.ns, t.lower) != nil {
 		return target{}, &writeFailure{writeConflict("file_ancestor")}
 	}
+	if s.readOnlyFor(acct, t.ns) {
+		return target{}, &writeFailure{u("no_write_permission")} // a viewer of a shared folder
+	}
 	return t, nil
 }
 
@@ -179,6 +182,7 @@ func (s *Server) putFile(t *tx, acct *Account, p parsedPath, content fileContent
 	e.Rev = s.nextRev(t)
 	s.record(t, tgt.ns, e)
 	s.addRevision(t, e)
+	s.noteWriter(t, e, acct)
 	return e, nil
 }
 
@@ -189,7 +193,8 @@ func (s *Server) addRevision(t *tx, e *Entry) {
 	t.put(tblRev, e.Rev, e)
 }
 
-// usage is the bytes stored in acct's namespaces.
+// usage is the bytes stored in acct's namespaces and in the shared
+// folders it has in its Dropbox (which count against every member's quota).
 func (s *Server) usage(acct *Account) int64 {
 	var n int64
 	seen := map[string]bool{}
@@ -197,6 +202,14 @@ func (s *Server) usage(acct *Account) int64 {
 		if ns := s.namespaces[id]; ns != nil && !seen[id] {
 			seen[id] = true
 			n += ns.usage
+		}
+	}
+	if home := s.namespaces[acct.HomeNS]; home != nil {
+		for _, m := range home.mounts {
+			if inner := s.namespaces[m.Mount]; inner != nil && !seen[inner.ID] && mountVisible(m, acct) && s.sharing.folders[inner.ID] != nil {
+				seen[inner.ID] = true
+				n += inner.usage
+			}
 		}
 	}
 	return n

@@ -1,18 +1,27 @@
 package dropboxemu
 
 // Mounting namespaces into others: a team folder at the top of its team
-// space, a member's home as their folder there. (Shared folders, mounted
-// in members' homes, come with the sharing routes.)
+// space, a member's home as their folder there, a shared folder in each
+// member's home (sharing_folders.go).
 
 // mountAt makes a folder at the top of parent, named name (or the first
 // free "name (1)"...), where namespace inner appears; forAcct, when set, is
 // the only account that sees it. The caller holds s.mu and commits t.
 func (s *Server) mountAt(t *tx, parent *Namespace, name, inner, forAcct string) *Entry {
+	return s.mountWithID(t, parent, name, inner, forAcct, "")
+}
+
+// mountWithID is mountAt with the mount point's id: id, unless it is
+// empty or taken in parent, when it gets a new one.
+func (s *Server) mountWithID(t *tx, parent *Namespace, name, inner, forAcct, id string) *Entry {
 	tgt := target{ns: parent, lower: "/" + lowerPath(name), display: "/" + name}
 	if parent.byPath[tgt.lower] != nil {
 		tgt = s.freeName(tgt, "")
 	}
-	e := &Entry{ID: newFileID(), NS: parent.ID, Folder: true, PathLower: tgt.lower, PathDisplay: tgt.display,
+	if id == "" || parent.byID[id] != nil {
+		id = newFileID()
+	}
+	e := &Entry{ID: id, NS: parent.ID, Folder: true, PathLower: tgt.lower, PathDisplay: tgt.display,
 		Mount: inner, MountFor: forAcct}
 	s.record(t, parent, e)
 	return e

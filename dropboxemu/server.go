@@ -97,6 +97,9 @@ type Server struct {
 	fileRequests map[string]*fileRequest
 	// teams holds the teams by id (teams.go).
 	teams map[string]*Team
+	// sharing holds the shared folders and who last wrote each file in
+	// them (sharing_folders.go).
+	sharing *folderSharing
 
 	faults   *faultSet
 	stats    *stats
@@ -240,6 +243,7 @@ func (s *Server) load() error {
 	s.sharedLinks = map[string]*sharedLink{}
 	s.fileRequests = map[string]*fileRequest{}
 	s.teams = map[string]*Team{}
+	s.sharing = newFolderSharing()
 	s.ctr = counters{Rev: 0x10000000, UID: 1000, NS: 1000}
 
 	rows := map[string]map[string][]byte{}
@@ -427,6 +431,20 @@ func (s *Server) load() error {
 			return err
 		}
 		s.teams[tm.ID] = tm
+	}
+	for k := range rows[tblSharedFolder] {
+		sf := new(sharedFolder)
+		if err := dec(tblSharedFolder, k, sf); err != nil {
+			return err
+		}
+		s.sharing.folders[sf.ID] = sf
+	}
+	for k := range rows[tblModifiedBy] {
+		var acct string
+		if err := dec(tblModifiedBy, k, &acct); err != nil {
+			return err
+		}
+		s.sharing.modifiedBy.Store(k, acct)
 	}
 	return nil
 }
