@@ -31,6 +31,7 @@ type listCursor struct {
 	Restore   bool   `json:"ri,omitempty"` // include_restorable_info
 	Limit     int    `json:"l,omitempty"`
 	Base      string `json:"b,omitempty"` // the namespace the account's paths started from
+	NoMounts  bool   `json:"m,omitempty"` // include_mounted_folders = false
 	Seq       uint64 `json:"s"`           // every change up to Seq has been reported
 	// Phase of an initial listing that has not finished: 1 walking the live
 	// tree, 2 the deleted paths (include_deleted); 0 when only changes remain.
@@ -119,6 +120,9 @@ func (s *Server) newListCursor(c *call, arg *listFolderArg) (*listCursor, error)
 	if arg.IncludeNonDownloadableFiles != nil && !*arg.IncludeNonDownloadableFiles {
 		cur.NoNonDL = true
 	}
+	if arg.IncludeMountedFolders != nil && !*arg.IncludeMountedFolders {
+		cur.NoMounts = true
+	}
 	if arg.Limit != nil {
 		cur.Limit = int(*arg.Limit)
 	}
@@ -164,12 +168,19 @@ func (s *Server) cursorArg(c *call, raw string, resetErr map[string]any) (*listC
 	if c.acct != nil && cur.Account != c.acct.ID {
 		return nil, nil, badInput(c.route, `Invalid "cursor" parameter: the cursor belongs to another account`)
 	}
-	ns := s.namespaces[cur.NS]
-	if ns == nil || cur.Seq > s.ctr.Seq {
+	if cur.Seq > s.ctr.Seq {
 		return nil, nil, badInput(c.route, `Invalid "cursor" parameter: %q`, raw)
 	}
-	if cur.Seq+1 < ns.LogStart {
-		return nil, nil, routeError(resetErr)
+	ns := s.namespaces[cur.NS]
+	if ns == nil || cur.Seq+1 < ns.LogStart {
+		return nil, nil, routeError(resetErr) // gone (unshared, deleted) or forgotten
+	}
+	// The listed folder, or a folder above it, has since become a mount point
+	// (shared): its contents live in another namespace now.
+	for p := cur.Root; p != ""; p, _ = splitPath(p) {
+		if e := ns.byPath[p]; e != nil && e.Mount != "" {
+			return nil, nil, routeError(resetErr)
+		}
 	}
 	return cur, ns, nil
 }
@@ -196,6 +207,10 @@ type listScope struct {
 	ns   *Namespace
 	root string // path_lower in ns of what is listed
 	main bool   // the listed folder's namespace
+	// since: changes up to it are not read; for a namespace mounted after
+	// the cursor's position, the mount's record, whose expansion already
+	// lists what it holds.
+	since uint64
 }
 
 // listView returns the view a cursor's paths are rendered in: the
@@ -222,7 +237,7 @@ func (s *Server) listView(cur *listCursor) *view {
 // account. The caller holds s.mu.
 func (s *Server) listScopes(v *view, cur *listCursor) []listScope {
 	out := []listScope{{ns: s.namespaces[cur.NS], root: cur.Root, main: true}}
-	if !cur.Recursive || v.acct == nil {
+	if !cur.Recursive || cur.NoMounts || v.acct == nil {
 		return out
 	}
 	seen := map[string]bool{cur.NS: true}
@@ -234,11 +249,22 @@ func (s *Server) listScopes(v *view, cur *listCursor) []listScope {
 			}
 			if inner := s.namespaces[m.Mount]; inner != nil {
 				seen[m.Mount] = true
-				out = append(out, listScope{ns: inner})
+				out = append(out, listScope{ns: inner, since: mountRecord(sc.ns, m, cur.Seq)})
 			}
 		}
 	}
 	return out
+}
+
+// mountRecord returns the sequence number of the change that put mount
+// entry m into ns, when it is after seq; else 0.
+func mountRecord(ns *Namespace, m *Entry, seq uint64) uint64 {
+	for i := len(ns.log) - 1; i >= 0 && ns.log[i].Seq > seq; i-- {
+		if e := ns.log[i].Entry; e != nil && e.ID == m.ID && e.Mount == m.Mount {
+			return ns.log[i].Seq
+		}
+	}
+	return 0
 }
 
 // scopedChange is a change record and the scope it was read in.
@@ -252,7 +278,7 @@ type scopedChange struct {
 func changesAfter(scopes []listScope, seq uint64) []scopedChange {
 	var out []scopedChange
 	for i := range scopes {
-		for _, ch := range scopes[i].ns.logFrom(seq) {
+		for _, ch := range scopes[i].ns.logFrom(max(seq, scopes[i].since)) {
 			out = append(out, scopedChange{&scopes[i], ch})
 		}
 	}
@@ -296,7 +322,7 @@ func (s *Server) listPage(cur *listCursor) *listFolderResult {
 			after = relComponents(rootView, next.After)
 		}
 		if len(res.Entries) < limit {
-			done = s.walkView(acct, ns, next.Root, next.Recursive, after, func(e *Entry) bool {
+			done = s.walkViewMounts(acct, ns, next.Root, next.Recursive, !next.NoMounts, after, func(e *Entry) bool {
 				if len(res.Entries) >= limit {
 					return false
 				}
@@ -351,7 +377,7 @@ func (s *Server) listPage(cur *listCursor) *listFolderResult {
 			break
 		}
 		res.Entries = append(res.Entries, changeEntry(v, &next, sc.sc, ch, del))
-		if e := ch.Entry; e != nil && e.Mount != "" && next.Recursive && acct != nil {
+		if e := ch.Entry; e != nil && e.Mount != "" && next.Recursive && !next.NoMounts && acct != nil {
 			// A namespace was mounted here: what is in it is new to the
 			// cursor. (The limit is approximate, as on Dropbox.)
 			if inner := s.namespaces[e.Mount]; inner != nil {
@@ -392,13 +418,19 @@ func (s *Server) listedFolder(v *view, cur *listCursor) *Entry {
 // there. after holds the components of the last entry reported, relative to
 // dir, as the account sees them.
 func (s *Server) walkView(acct *Account, ns *Namespace, dir string, recursive bool, after []string, yield func(*Entry) bool) bool {
+	return s.walkViewMounts(acct, ns, dir, recursive, true, after, yield)
+}
+
+// walkViewMounts is walkView that goes into mounted namespaces only when
+// mounts is set (include_mounted_folders).
+func (s *Server) walkViewMounts(acct *Account, ns *Namespace, dir string, recursive, mounts bool, after []string, yield func(*Entry) bool) bool {
 	names := ns.sortedChildren(dir)
 	start := 0
 	if len(after) > 0 {
 		i, found := slices.BinarySearch(names, after[0])
 		if found {
 			if e := ns.child(dir, names[i]); e != nil && recursive && e.Folder && entryVisible(e, acct) {
-				if !s.walkInto(acct, ns, e, after[1:], yield) {
+				if !s.walkInto(acct, ns, e, mounts, after[1:], yield) {
 					return false
 				}
 			}
@@ -416,7 +448,7 @@ func (s *Server) walkView(acct *Account, ns *Namespace, dir string, recursive bo
 			return false
 		}
 		if recursive && e.Folder {
-			if !s.walkInto(acct, ns, e, nil, yield) {
+			if !s.walkInto(acct, ns, e, mounts, nil, yield) {
 				return false
 			}
 		}
@@ -426,15 +458,15 @@ func (s *Server) walkView(acct *Account, ns *Namespace, dir string, recursive bo
 
 // walkInto walks what is below folder e of ns: its children, or the tree of
 // the namespace mounted at it.
-func (s *Server) walkInto(acct *Account, ns *Namespace, e *Entry, after []string, yield func(*Entry) bool) bool {
+func (s *Server) walkInto(acct *Account, ns *Namespace, e *Entry, mounts bool, after []string, yield func(*Entry) bool) bool {
 	if e.Mount != "" {
 		inner := s.namespaces[e.Mount]
-		if inner == nil || acct == nil {
+		if inner == nil || acct == nil || !mounts {
 			return true
 		}
-		return s.walkView(acct, inner, "", true, after, yield)
+		return s.walkViewMounts(acct, inner, "", true, mounts, after, yield)
 	}
-	return s.walkView(acct, ns, e.PathLower, true, after, yield)
+	return s.walkViewMounts(acct, ns, e.PathLower, true, mounts, after, yield)
 }
 
 // entryVisible reports whether acct sees e: every entry but another
