@@ -679,6 +679,7 @@ func (s *Server) paperWrite(t *tx, acct *Account, tgt target, md string) (*Entry
 	e.Rev = s.nextRev(t)
 	s.record(t, tgt.ns, e)
 	s.addRevision(t, e)
+	s.noteWriter(t, e, acct)
 	return e, nil, nil
 }
 

@@ -75,6 +75,9 @@ func (s *Server) deletePermanently(t *tx, acct *Account, p parsedPath, parentRev
 	if tgt.lower == "" {
 		return routeError(uv("path_write", u("malformed_path")))
 	}
+	if s.readOnlyFor(acct, tgt.ns) {
+		return routeError(uv("path_write", u("no_write_permission")))
+	}
 	ns := tgt.ns
 	purge := map[string]bool{} // file ids whose every revision goes
 	if e := tgt.entry; e != nil {

@@ -256,5 +256,6 @@ func (s *Server) restoreRevision(t *tx, acct *Account, p parsedPath, old *Entry)
 	e.Rev = s.nextRev(t)
 	s.record(t, tgt.ns, e)
 	s.addRevision(t, e)
+	s.noteWriter(t, e, acct)
 	return e, nil
 }
