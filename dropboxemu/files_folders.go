@@ -83,6 +83,9 @@ func (s *Server) deletePath(t *tx, c *call, arg *deleteArg) (*Entry, map[string]
 	if s.readOnlyFor(c.acct, tgt.ns) {
 		return nil, uv("path_write", u("no_write_permission")), nil
 	}
+	if isTeamSpaceMount(tgt.ns, e) {
+		return nil, uv("path_write", u("team_folder")), nil
+	}
 	if e.Folder {
 		n := 0
 		tgt.ns.walk(e.PathLower, true, nil, func(*Entry) bool { n++; return n <= maxDeleteEntries })

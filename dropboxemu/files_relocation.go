@@ -100,6 +100,9 @@ func (s *Server) relocate(t *tx, acct *Account, r relocation, move, autorename b
 	if move && s.readOnlyFor(acct, src.ns) {
 		return nil, uv("from_write", u("no_write_permission"))
 	}
+	if move && isTeamSpaceMount(src.ns, e) {
+		return nil, uv("from_write", u("team_folder"))
+	}
 	if r.toBad != nil {
 		return nil, uv("to", r.toBad)
 	}

@@ -70,6 +70,13 @@ func (s *Server) renameMount(t *tx, parent *Namespace, inner, name string) {
 	s.record(t, parent, &n)
 }
 
+// isTeamSpaceMount reports whether e is a team folder or a member's folder
+// at the top of a team space: the files routes neither move nor delete
+// those (WriteError.team_folder); team_folder/* and the team's admins do.
+func isTeamSpaceMount(ns *Namespace, e *Entry) bool {
+	return ns.Kind == "team_space" && e.Mount != ""
+}
+
 // mountedAnywhere returns the namespaces that are mounted somewhere.
 // The caller holds s.mu.
 func (s *Server) mountedAnywhere() map[string]bool {

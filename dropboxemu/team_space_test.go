@@ -166,3 +166,31 @@ func TestTeamSpace(t *testing.T) {
 		t.Errorf("renamed team folder: %v", err)
 	}
 }
+
+// TestTeamSpaceMountsProtected: a member cannot delete or move a team
+// folder or their member folder with the files routes (WriteError.team_folder);
+// the team folder stays for everyone.
+func TestTeamSpaceMountsProtected(t *testing.T) {
+	t.Parallel()
+	f := newTeamFixture(t)
+	if _, err := f.client().TeamFolderCreate(team.NewTeamFolderCreateArg("Projects")); err != nil {
+		t.Fatal(err)
+	}
+	bob := files.New(rootConfig(sdkConfig(f.emu, f.bob.AccessToken), f.bob.RootNS))
+	for _, p := range []string{"/Projects", "/Bob Builder"} {
+		_, err := bob.DeleteV2(files.NewDeleteArg(p))
+		var derr files.DeleteV2APIError
+		if !asErr(err, &derr) || derr.EndpointError == nil || derr.EndpointError.PathWrite == nil || derr.EndpointError.PathWrite.Tag != files.WriteErrorTeamFolder {
+			t.Errorf("delete %s: %v, want path_write/team_folder", p, err)
+		}
+		_, err = bob.MoveV2(files.NewRelocationArg(p, p+" renamed"))
+		var merr files.MoveV2APIError
+		if !asErr(err, &merr) || merr.EndpointError == nil || merr.EndpointError.FromWrite == nil || merr.EndpointError.FromWrite.Tag != files.WriteErrorTeamFolder {
+			t.Errorf("move %s: %v, want from_write/team_folder", p, err)
+		}
+	}
+	ada := files.New(rootConfig(sdkConfig(f.emu, f.ada.AccessToken), f.ada.RootNS))
+	if _, err := ada.GetMetadata(files.NewGetMetadataArg("/Projects")); err != nil {
+		t.Errorf("the team folder is gone for Ada: %v", err)
+	}
+}
