@@ -29,7 +29,11 @@ func (s *Server) downloadZip(c *call) (any, error) {
 		return nil, err
 	}
 	s.mu.RLock()
-	top, entries, zerr := s.zipEntries(c.acct, p)
+	top, zerr := s.zipTarget(c.acct, p)
+	var entries []*Entry
+	if zerr == nil {
+		top, entries, zerr = s.zipTree(c.view(), top)
+	}
 	s.mu.RUnlock()
 	if zerr != nil {
 		return nil, routeError(zerr)
@@ -39,32 +43,45 @@ func (s *Server) downloadZip(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &download{Result: map[string]any{"metadata": folderMetaNoTag(c.view().place(top))}, Body: body, Size: int64(len(body)), NoRange: true}, nil
+	return &download{Result: map[string]any{"metadata": folderMetaNoTag(top)}, Body: body, Size: int64(len(body)), NoRange: true}, nil
 }
 
-// zipEntries finds the folder at p and everything below it, or returns a
-// DownloadZipError value. The caller holds s.mu.
-func (s *Server) zipEntries(acct *Account, p parsedPath) (*Entry, []*Entry, map[string]any) {
+// zipTarget finds the folder at p, or returns a DownloadZipError value.
+// The caller holds s.mu.
+func (s *Server) zipTarget(acct *Account, p parsedPath) (*Entry, map[string]any) {
 	if p.Kind == pathRev {
-		return nil, nil, uv("path", lookupNotFolder) // a revision is a file
+		return nil, uv("path", lookupNotFolder) // a revision is a file
 	}
 	t, lerr := s.resolve(acct, p)
 	switch {
 	case lerr != nil:
-		return nil, nil, uv("path", lerr)
+		return nil, uv("path", lerr)
 	case t.entry == nil:
 		// Nothing there, or the root, which has no folder metadata.
-		return nil, nil, uv("path", lookupNotFound)
+		return nil, uv("path", lookupNotFound)
 	case !t.entry.Folder:
-		return nil, nil, uv("path", lookupNotFolder)
+		return nil, uv("path", lookupNotFolder)
 	}
+	return t.entry, nil
+}
+
+// zipTree returns folder top and everything below it as v's account sees
+// it (what is mounted there included), placed in v (or in the account's
+// tree from top's namespace, when v does not have it), parents first; or
+// a DownloadZipError value past the limits. The caller holds s.mu.
+func (s *Server) zipTree(v *view, top *Entry) (*Entry, []*Entry, map[string]any) {
+	ns := s.namespaces[top.NS]
+	if ns == nil {
+		return nil, nil, uv("path", lookupNotFound)
+	}
+	v = s.viewOver(v, ns.ID)
 	var (
 		entries []*Entry
 		total   int64
 		zerr    map[string]any
 	)
-	t.ns.walk(t.entry.PathLower, true, nil, func(e *Entry) bool {
-		entries = append(entries, e)
+	s.walkInto(v.acct, ns, top, true, nil, func(e *Entry) bool {
+		entries = append(entries, v.place(e))
 		total += e.Size
 		switch {
 		case len(entries)+1 >= zipMaxEntries:
@@ -77,7 +94,7 @@ func (s *Server) zipEntries(acct *Account, p parsedPath) (*Entry, []*Entry, map[
 	if zerr != nil {
 		return nil, nil, zerr
 	}
-	return t.entry, entries, nil
+	return v.place(top), entries, nil
 }
 
 // writeZip writes a zip of the folder top holding entries (everything

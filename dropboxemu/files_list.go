@@ -37,6 +37,11 @@ type listCursor struct {
 	// tree, 2 the deleted paths (include_deleted); 0 when only changes remain.
 	Phase int    `json:"h,omitempty"`
 	After string `json:"k,omitempty"` // last path_lower reported in the phase
+	// A listing through a shared link (ListFolderArg.shared_link): the
+	// link's id and linkCursorKey. Account is then the link's owner, whose
+	// tree the listing shows, and entries carry no paths.
+	Link    string `json:"sl,omitempty"`
+	LinkKey string `json:"sk,omitempty"`
 }
 
 const cursorPrefix = "AAE"
@@ -77,7 +82,7 @@ type listFolderArg struct {
 	IncludeHasExplicitSharedMembers bool            `json:"include_has_explicit_shared_members,omitempty"`
 	IncludeMountedFolders           *bool           `json:"include_mounted_folders,omitempty"`
 	Limit                           *int64          `json:"limit,omitempty"`
-	SharedLink                      json.RawMessage `json:"shared_link,omitempty"`
+	SharedLink                      *sharedLinkArg  `json:"shared_link,omitempty"`
 	IncludePropertyGroups           json.RawMessage `json:"include_property_groups,omitempty"`
 	IncludeNonDownloadableFiles     *bool           `json:"include_non_downloadable_files,omitempty"`
 	IncludeRestorableInfo           bool            `json:"include_restorable_info,omitempty"`
@@ -99,8 +104,8 @@ func (s *Server) newListCursor(c *call, arg *listFolderArg) (*listCursor, error)
 			return nil, err
 		}
 	}
-	if len(arg.SharedLink) > 0 && string(arg.SharedLink) != "null" {
-		return nil, routeError(uv("path", u("not_found")))
+	if arg.SharedLink != nil {
+		return s.linkListCursor(c, arg)
 	}
 	if c.acct == nil {
 		// App authentication (the route allows it) lists shared links only.
@@ -117,6 +122,12 @@ func (s *Server) newListCursor(c *call, arg *listFolderArg) (*listCursor, error)
 	cur := &listCursor{V: 1, Account: c.acct.ID, NS: t.ns.ID, Root: t.lower, RootShown: t.display, Recursive: arg.Recursive,
 		Deleted: arg.IncludeDeleted, Explicit: arg.IncludeHasExplicitSharedMembers, Restore: arg.IncludeRestorableInfo,
 		Base: c.acct.base(), Seq: s.ctr.Seq, Phase: 1}
+	cur.options(arg)
+	return cur, nil
+}
+
+// options sets the cursor's options that only shape what it returns.
+func (cur *listCursor) options(arg *listFolderArg) {
 	if arg.IncludeNonDownloadableFiles != nil && !*arg.IncludeNonDownloadableFiles {
 		cur.NoNonDL = true
 	}
@@ -126,6 +137,33 @@ func (s *Server) newListCursor(c *call, arg *listFolderArg) (*listCursor, error)
 	if arg.Limit != nil {
 		cur.Limit = int(*arg.Limit)
 	}
+}
+
+// linkListCursor makes the cursor of a listing through a shared link: the
+// folder behind the link, or arg.path below it, as the link's owner sees
+// it, one level deep (Dropbox lists links only so). The link's password,
+// expiry and audience apply to the caller, who may use app authentication.
+// The caller holds s.mu.
+func (s *Server) linkListCursor(c *call, arg *listFolderArg) (*listCursor, error) {
+	if arg.Recursive {
+		return nil, c.badArg("recursive: only non-recursive mode is supported for shared_link")
+	}
+	p, err := c.routePath(arg.Path, "PathROrId")
+	if err != nil {
+		return nil, err
+	}
+	l, t, lerr := s.linkFolder(c.acct, arg.SharedLink, p)
+	if lerr != nil {
+		return nil, routeError(uv("path", lerr))
+	}
+	base := t.ns.ID
+	if owner := s.accounts[l.AccountID]; owner != nil {
+		base = owner.HomeNS
+	}
+	cur := &listCursor{V: 1, Account: l.AccountID, NS: t.ns.ID, Root: t.lower, RootShown: t.display,
+		Deleted: arg.IncludeDeleted, Explicit: arg.IncludeHasExplicitSharedMembers, Restore: arg.IncludeRestorableInfo,
+		Base: base, Seq: s.ctr.Seq, Phase: 1, Link: l.ID, LinkKey: linkCursorKey(l)}
+	cur.options(arg)
 	return cur, nil
 }
 
@@ -165,7 +203,12 @@ func (s *Server) cursorArg(c *call, raw string, resetErr map[string]any) (*listC
 	if !ok {
 		return nil, nil, badInput(c.route, `Invalid "cursor" parameter: %q`, raw)
 	}
-	if c.acct != nil && cur.Account != c.acct.ID {
+	switch {
+	case cur.Link != "":
+		// A listing through a shared link is anyone's who could make it.
+	case c.app != nil:
+		return nil, nil, badInput(c.route, `Invalid "cursor" parameter: only a cursor of a shared link listing may be used with app authentication`)
+	case c.acct != nil && cur.Account != c.acct.ID:
 		return nil, nil, badInput(c.route, `Invalid "cursor" parameter: the cursor belongs to another account`)
 	}
 	if cur.Seq > s.ctr.Seq {
@@ -174,6 +217,9 @@ func (s *Server) cursorArg(c *call, raw string, resetErr map[string]any) (*listC
 	ns := s.namespaces[cur.NS]
 	if ns == nil || cur.Seq+1 < ns.LogStart {
 		return nil, nil, routeError(resetErr) // gone (unshared, deleted) or forgotten
+	}
+	if cur.Link != "" && !s.linkCursorValid(c, cur.Link, cur.LinkKey) {
+		return nil, nil, routeError(resetErr) // revoked, expired, closed or its password changed
 	}
 	// The listed folder, or a folder above it, has since become a mount point
 	// (shared): its contents live in another namespace now.
@@ -207,6 +253,9 @@ type listScope struct {
 	ns   *Namespace
 	root string // path_lower in ns of what is listed
 	main bool   // the listed folder's namespace
+	// mount is the mount point where ns appears, in parent (not for main).
+	mount  *Entry
+	parent *Namespace
 	// since: changes up to it are not read; for a namespace mounted after
 	// the cursor's position, the mount's record, whose expansion already
 	// lists what it holds.
@@ -225,33 +274,69 @@ func (s *Server) listView(cur *listCursor) *view {
 	if base == "" {
 		base = acct.HomeNS
 	}
-	v := s.viewFrom(acct, base)
-	if _, ok := v.at[cur.NS]; !ok {
-		v = s.viewFrom(acct, cur.NS)
+	return s.viewOver(s.viewFrom(acct, base), cur.NS)
+}
+
+// viewOver returns v when it places namespace ns, else the tree of v's
+// account seen from ns: what is below a folder of ns is then in one
+// view, at paths that agree. The caller holds s.mu.
+func (s *Server) viewOver(v *view, ns string) *view {
+	if _, ok := v.at[ns]; ok || v.acct == nil {
+		return v
 	}
-	return v
+	return s.viewFrom(v.acct, ns)
 }
 
 // listScopes returns the namespaces cur reads in view v: the listed one and,
 // when recursive, every namespace mounted below the listed folder for the
 // account. The caller holds s.mu.
 func (s *Server) listScopes(v *view, cur *listCursor) []listScope {
-	out := []listScope{{ns: s.namespaces[cur.NS], root: cur.Root, main: true}}
+	ns := s.namespaces[cur.NS]
 	if !cur.Recursive || cur.NoMounts || v.acct == nil {
-		return out
+		return []listScope{{ns: ns, root: cur.Root, main: true}}
 	}
-	seen := map[string]bool{cur.NS: true}
+	out := s.scopesBelow(v.acct, ns, cur.Root)
+	for i := 1; i < len(out); i++ {
+		out[i].since = mountRecord(out[i].parent, out[i].mount, cur.Seq)
+	}
+	return out
+}
+
+// scopesBelow returns folder root of ns and every namespace mounted below
+// it for acct, each once, nearest first: what a recursive walk of root
+// reads. The caller holds s.mu.
+func (s *Server) scopesBelow(acct *Account, ns *Namespace, root string) []listScope {
+	out := []listScope{{ns: ns, root: root, main: true}}
+	seen := map[string]bool{ns.ID: true}
 	for i := 0; i < len(out); i++ {
 		sc := out[i]
 		for _, m := range sortedMounts(sc.ns) {
-			if !mountVisible(m, v.acct) || seen[m.Mount] || !isWithin(m.PathLower, sc.root) {
+			if !mountVisible(m, acct) || seen[m.Mount] || !isWithin(m.PathLower, sc.root) {
 				continue
 			}
 			if inner := s.namespaces[m.Mount]; inner != nil {
 				seen[m.Mount] = true
-				out = append(out, listScope{ns: inner, since: mountRecord(sc.ns, m, cur.Seq)})
+				out = append(out, listScope{ns: inner, mount: m, parent: sc.ns})
 			}
 		}
+	}
+	return out
+}
+
+// viewTombstones returns the deleted paths below the roots of scopes
+// (below the main one's only its direct children unless recursive), at
+// their paths in v and sorted by them. The caller holds s.mu.
+func (s *Server) viewTombstones(v *view, scopes []listScope, recursive bool) []*Tombstone {
+	var out []*Tombstone
+	for _, sc := range scopes {
+		for _, t := range s.tombstonesUnder(sc.ns, sc.root, recursive || !sc.main) {
+			lower, display := v.path(sc.ns.ID, t.PathLower, t.PathDisplay)
+			out = append(out, &Tombstone{PathLower: lower, PathDisplay: display, DeletedAt: t.DeletedAt})
+		}
+	}
+	if len(scopes) > 1 {
+		slices.SortStableFunc(out, func(a, b *Tombstone) int { return strings.Compare(a.PathLower, b.PathLower) })
+		out = slices.CompactFunc(out, func(a, b *Tombstone) bool { return a.PathLower == b.PathLower })
 	}
 	return out
 }
@@ -298,6 +383,17 @@ func changesAfter(scopes []listScope, seq uint64) []scopedChange {
 
 // listPage produces the next page for cur. The caller holds s.mu.
 func (s *Server) listPage(cur *listCursor) *listFolderResult {
+	res := s.listEntries(cur)
+	if cur.Link != "" {
+		// Dropbox leaves the paths out of a shared link's listing.
+		unplace(res.Entries)
+	}
+	return res
+}
+
+// listEntries produces the next page for cur with the paths of the
+// cursor's view. The caller holds s.mu.
+func (s *Server) listEntries(cur *listCursor) *listFolderResult {
 	ns := s.namespaces[cur.NS]
 	v := s.listView(cur)
 	acct := v.acct
@@ -347,7 +443,9 @@ func (s *Server) listPage(cur *listCursor) *listFolderResult {
 	}
 	if next.Phase == 2 {
 		if next.Deleted {
-			tombs := s.tombstonesUnder(ns, next.Root, next.Recursive)
+			// The deleted paths of every namespace the listing covers, in
+			// the order of their paths in the view; After is one of those.
+			tombs := s.viewTombstones(v, s.listScopes(v, &next), next.Recursive)
 			i, _ := slices.BinarySearchFunc(tombs, next.After, func(t *Tombstone, k string) int { return strings.Compare(t.PathLower, k) })
 			if next.After != "" && i < len(tombs) && tombs[i].PathLower == next.After {
 				i++
@@ -358,7 +456,7 @@ func (s *Server) listPage(cur *listCursor) *listFolderResult {
 					res.Cursor = encodeCursor(&next)
 					return res
 				}
-				res.Entries = append(res.Entries, del(v.path(ns.ID, tombs[i].PathLower, tombs[i].PathDisplay)))
+				res.Entries = append(res.Entries, del(tombs[i].PathLower, tombs[i].PathDisplay))
 				next.After = tombs[i].PathLower
 			}
 		}

@@ -216,10 +216,10 @@ func (s *Server) searchContinueV2(c *call) (any, error) {
 	return s.searchPage(c, cur)
 }
 
-// searchHit is one match before rendering.
+// searchHit is one match before rendering, at its path in the caller's view.
 type searchHit struct {
-	entry   *Entry     // a live entry, or
-	tomb    *Tombstone // a deleted path
+	entry   *Entry     // a live entry (placed in the view), or
+	tomb    *Tombstone // a deleted path (in the view)
 	name    bool       // matched on its name
 	content bool       // matched on its content
 	score   int        // lower is more relevant
@@ -273,9 +273,9 @@ func (s *Server) searchPage(c *call, cur *searchCursor) (any, error) {
 	for _, h := range hits[start:end] {
 		var meta any
 		if h.entry != nil {
-			meta = metadata(c.view().place(h.entry))
+			meta = metadata(h.entry)
 		} else {
-			meta = deletedMeta(c.view().path(cur.NS, h.tomb.PathLower, h.tomb.PathDisplay))
+			meta = deletedMeta(h.tomb.PathLower, h.tomb.PathDisplay)
 		}
 		m := searchMatchV2{Metadata: uv("metadata", meta)}
 		switch {
@@ -301,20 +301,28 @@ func (s *Server) searchPage(c *call, cur *searchCursor) (any, error) {
 }
 
 // runSearch finds every match of cur's query, in result order, at most
-// searchMaxMatches. Names are matched under the read lock; file contents
-// are read after it, since blobs never change.
+// searchMaxMatches. It searches the caller's tree below the scope, the
+// namespaces mounted there included, and places what it finds in the
+// caller's view. Names are matched under the read lock; file contents are
+// read after it, since blobs never change.
 func (s *Server) runSearch(c *call, cur *searchCursor) ([]*searchHit, error) {
 	words := searchWords(cur.Query)
 	var hits []*searchHit
-	var candidates []*Entry // files whose content may match
+	// candidates are files whose content may match, with their name hit.
+	type candidate struct {
+		e   *Entry
+		hit *searchHit
+	}
+	var candidates []candidate
 	s.mu.RLock()
 	ns := s.namespaces[cur.NS]
 	if ns == nil || !s.canSee(c.acct, ns) || cur.OnlyAcct != "" && cur.OnlyAcct != c.acct.ID {
 		s.mu.RUnlock()
 		return nil, nil
 	}
+	v := s.viewOver(c.view(), ns.ID)
 	if cur.Deleted {
-		for _, tomb := range s.tombstonesUnder(ns, cur.Root, true) {
+		for _, tomb := range s.viewTombstones(v, s.scopesBelow(c.acct, ns, cur.Root), true) {
 			_, name := splitPath(tomb.PathDisplay)
 			if score, ok := nameScore(name, cur.Query, words); ok {
 				hits = append(hits, &searchHit{tomb: tomb, name: true, score: score})
@@ -322,43 +330,37 @@ func (s *Server) runSearch(c *call, cur *searchCursor) ([]*searchHit, error) {
 		}
 		s.mu.RUnlock()
 	} else {
-		ns.walk(cur.Root, true, nil, func(e *Entry) bool {
+		s.walkView(c.acct, ns, cur.Root, true, nil, func(e *Entry) bool {
 			if !searchFilter(cur, e) {
 				return true
 			}
+			var hit *searchHit
 			if score, ok := nameScore(e.Name(), cur.Query, words); ok {
-				hits = append(hits, &searchHit{entry: e, name: true, score: score})
-				if !cur.NameOnly && searchableText(e) {
-					candidates = append(candidates, e)
-				}
-				return true
+				hit = &searchHit{entry: v.place(e), name: true, score: score}
+				hits = append(hits, hit)
 			}
 			if !cur.NameOnly && searchableText(e) {
-				candidates = append(candidates, e)
+				candidates = append(candidates, candidate{e, hit})
 			}
 			return true
 		})
 		s.mu.RUnlock()
-		byID := map[string]*searchHit{}
-		for _, h := range hits {
-			byID[h.entry.ID] = h
-		}
-		for _, e := range candidates {
+		for _, cand := range candidates {
 			if err := c.ctx.Err(); err != nil {
 				return nil, err
 			}
-			data, err := s.readContent(e.Content, e.Size)
+			data, err := s.readContent(cand.e.Content, cand.e.Size)
 			if err != nil {
 				return nil, err
 			}
 			if !textMatches(data, words) {
 				continue
 			}
-			if h := byID[e.ID]; h != nil {
-				h.content = true
+			if cand.hit != nil {
+				cand.hit.content = true
 				continue
 			}
-			hits = append(hits, &searchHit{entry: e, content: true, score: 4})
+			hits = append(hits, &searchHit{entry: v.place(cand.e), content: true, score: 4}) // place needs no lock
 		}
 	}
 	slices.SortStableFunc(hits, func(a, b *searchHit) int {

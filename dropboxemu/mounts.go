@@ -27,6 +27,21 @@ func (s *Server) mountWithID(t *tx, parent *Namespace, name, inner, forAcct, id 
 	return e
 }
 
+// below returns where what is below folder e is for acct: the root of
+// the namespace mounted at e, or e's own path in its namespace; a nil
+// namespace when e is a mount point acct does not see or whose namespace
+// is gone. A nil acct (an account since deleted) goes into no mount.
+// The caller holds s.mu.
+func (s *Server) below(acct *Account, e *Entry) (*Namespace, string) {
+	if e.Mount == "" {
+		return s.namespaces[e.NS], e.PathLower
+	}
+	if acct == nil || !mountVisible(e, acct) {
+		return nil, ""
+	}
+	return s.namespaces[e.Mount], ""
+}
+
 // mountOf returns the mount point of namespace inner in parent, or nil.
 func mountOf(parent *Namespace, inner string) *Entry {
 	for _, m := range parent.mounts {

@@ -799,17 +799,8 @@ func (s *Server) linkUse(c *call, arg *getSharedLinkArg) (*sharedLink, *Entry, m
 	if found != linkFound {
 		return nil, nil, u("shared_link_not_found")
 	}
-	if c.acct == nil || c.acct.ID != l.AccountID {
-		switch {
-		case l.expired(s.clock.Now()):
-			return nil, nil, u("shared_link_not_found")
-		case l.Audience == "no_one" || l.Audience == "members":
-			return nil, nil, u("shared_link_access_denied")
-		case l.Audience == "team" && (c.acct == nil || c.acct.TeamID == "" || c.acct.TeamID != s.accounts[l.AccountID].TeamID):
-			return nil, nil, u("shared_link_access_denied")
-		case l.hasPassword() && (arg.LinkPassword == nil || !l.passwordOK(*arg.LinkPassword)):
-			return nil, nil, u("shared_link_access_denied")
-		}
+	if lerr := s.linkAccess(c.acct, l, arg.LinkPassword != nil && l.passwordOK(*arg.LinkPassword)); lerr != nil {
+		return nil, nil, lerr
 	}
 	if arg.Path == nil || *arg.Path == "" || *arg.Path == "/" {
 		return l, e, nil
@@ -817,30 +808,141 @@ func (s *Server) linkUse(c *call, arg *getSharedLinkArg) (*sharedLink, *Entry, m
 	if !l.Folder {
 		return nil, nil, u("shared_link_not_found")
 	}
-	sub := s.linkEntryBelow(e, *arg.Path)
+	sub := s.linkEntryBelow(l, e, *arg.Path)
 	if sub == nil {
 		return nil, nil, u("shared_link_not_found")
 	}
 	return l, sub, nil
 }
 
+// linkAccess returns nil when acct (nil: app authentication) may use the
+// live link l, given whether the caller knows its password; else a
+// SharedLinkError value. Its owner always may. The caller holds s.mu.
+func (s *Server) linkAccess(acct *Account, l *sharedLink, password bool) map[string]any {
+	if acct != nil && acct.ID == l.AccountID {
+		return nil
+	}
+	switch {
+	case l.expired(s.clock.Now()):
+		return u("shared_link_not_found")
+	case l.Audience == "no_one" || l.Audience == "members":
+		return u("shared_link_access_denied")
+	case l.Audience == "team" && (acct == nil || acct.TeamID == "" || s.accounts[l.AccountID] == nil || acct.TeamID != s.accounts[l.AccountID].TeamID):
+		return u("shared_link_access_denied")
+	case l.hasPassword() && !password:
+		return u("shared_link_access_denied")
+	}
+	return nil
+}
+
+// sharedLinkArg is the spec's files.SharedLink: list_folder's shared_link.
+type sharedLinkArg struct {
+	URL      string  `json:"url"`
+	Password *string `json:"password,omitempty"`
+}
+
+// linkFolder resolves list_folder's shared_link and path (relative to the
+// link's folder, "" for it) for acct (nil: app authentication): the link
+// and where the folder's contents are, as the link's owner sees them; or a
+// LookupError value. A link that is unknown, revoked, expired, closed to
+// the caller or whose password is missing or wrong names nothing
+// (not_found); so does an id: or ns: path. The caller holds s.mu.
+func (s *Server) linkFolder(acct *Account, arg *sharedLinkArg, p parsedPath) (*sharedLink, target, map[string]any) {
+	l, top, found := s.findLink(arg.URL)
+	if found != linkFound || s.linkAccess(acct, l, arg.Password != nil && l.passwordOK(*arg.Password)) != nil {
+		return nil, target{}, lookupNotFound
+	}
+	if p.Kind != pathRoot && p.Kind != pathPlain {
+		return nil, target{}, lookupNotFound
+	}
+	e := s.linkEntryBelow(l, top, p.Rest)
+	switch {
+	case e == nil:
+		return nil, target{}, lookupNotFound
+	case !e.Folder:
+		return nil, target{}, lookupNotFolder
+	}
+	ns, dir := s.below(s.accounts[l.AccountID], e)
+	if ns == nil {
+		return nil, target{}, lookupNotFound
+	}
+	t := target{ns: ns, lower: dir, entry: e}
+	if dir != "" {
+		t.display = e.PathDisplay
+	}
+	return l, t, nil
+}
+
+// linkCursorKey is what a list_folder cursor made through l holds of its
+// password: a cursor outlives no change of it.
+func linkCursorKey(l *sharedLink) string {
+	if !l.hasPassword() {
+		return ""
+	}
+	return linkCookieValue(l)
+}
+
+// linkCursorValid reports whether a cursor made through the link id with
+// password key may still be followed: the link is live, unexpired and has
+// the same password, and, when the caller is known (not the long-poll,
+// which takes no authentication), open to acct. The caller holds s.mu.
+func (s *Server) linkCursorValid(c *call, id, key string) bool {
+	l := s.sharedLinks[id]
+	if l == nil || s.linkTarget(l) == nil || l.expired(s.clock.Now()) ||
+		subtle.ConstantTimeCompare([]byte(linkCursorKey(l)), []byte(key)) != 1 {
+		return false
+	}
+	return c.spec.Auth == "noauth" || s.linkAccess(c.acct, l, true) == nil
+}
+
+// unplace takes from the entries of a listing through a shared link what
+// only a tree they are mounted in has: their paths and sharing info.
+func unplace(entries []any) {
+	for _, e := range entries {
+		switch m := e.(type) {
+		case *fileMetadata:
+			m.PathLower, m.PathDisplay, m.ParentSharedFolderID, m.SharingInfo = "", "", "", nil
+		case *folderMetadata:
+			m.PathLower, m.PathDisplay, m.ParentSharedFolderID, m.SharedFolderID, m.SharingInfo = "", "", "", "", nil
+		case *deletedMetadata:
+			m.PathLower, m.PathDisplay = "", ""
+		}
+	}
+}
+
+// linkView is the tree of l's owner in which l's target is: what the link
+// shows is what the owner sees there. The caller holds s.mu.
+func (s *Server) linkView(l *sharedLink) *view {
+	owner := s.accounts[l.AccountID]
+	if owner == nil {
+		return &view{at: map[string]mountPoint{l.NS: {}}}
+	}
+	return s.viewOver(s.viewFrom(owner, owner.HomeNS), l.NS)
+}
+
 // linkEntryBelow finds the entry at rel ("/a/b", any case) below the
-// folder top, or nil. The caller holds s.mu.
-func (s *Server) linkEntryBelow(top *Entry, rel string) *Entry {
+// folder top of link l, going into the namespaces mounted on the way as
+// l's owner sees them, or nil. The caller holds s.mu.
+func (s *Server) linkEntryBelow(l *sharedLink, top *Entry, rel string) *Entry {
 	rel = strings.Trim(rel, "/")
 	if rel == "" {
 		return top
 	}
+	owner := s.accounts[l.AccountID]
+	e := top
 	for _, comp := range strings.Split(rel, "/") {
-		if comp == "" || comp == "." || comp == ".." {
+		if comp == "" || comp == "." || comp == ".." || !e.Folder {
+			return nil
+		}
+		ns, dir := s.below(owner, e)
+		if ns == nil {
+			return nil
+		}
+		if e = ns.byPath[dir+"/"+lowerPath(comp)]; e == nil || !entryVisible(e, owner) {
 			return nil
 		}
 	}
-	ns := s.namespaces[top.NS]
-	if ns == nil {
-		return nil
-	}
-	return ns.byPath[top.PathLower+"/"+lowerPath(rel)]
+	return e
 }
 
 // checkLinkArg checks what Stone checks of a GetSharedLinkMetadataArg.

@@ -212,7 +212,7 @@ func (s *Server) linkAnswer(w http.ResponseWriter, r *http.Request) func() {
 			http.Error(w, "Method not allowed.", http.StatusMethodNotAllowed)
 		}
 	}
-	e := s.linkEntryBelow(top, sub)
+	e := s.linkEntryBelow(l, top, sub)
 	if e == nil {
 		return func() {
 			linkErrorPage(w, http.StatusNotFound, "That didn’t work for some reason", "There is nothing at this path in the shared folder.")
@@ -239,8 +239,7 @@ func (s *Server) linkAnswer(w http.ResponseWriter, r *http.Request) func() {
 		}
 		return func() { writeLinkPage(w, http.StatusOK, d) }
 	case download:
-		owner := s.accounts[l.AccountID]
-		zipTop, entries, zerr := s.zipEntries(owner, parsedPath{Kind: pathID, Ref: e.ID})
+		zipTop, entries, zerr := s.zipTree(s.linkView(l), e)
 		if zerr != nil {
 			return func() {
 				linkErrorPage(w, http.StatusBadRequest, "This folder is too large to download", "Download the files inside it one by one.")
@@ -252,8 +251,10 @@ func (s *Server) linkAnswer(w http.ResponseWriter, r *http.Request) func() {
 	if !l.NoDownload {
 		d.Download = l.urlPath(rel, "1")
 	}
-	if ns := s.namespaces[e.NS]; ns != nil {
-		ns.walk(e.PathLower, false, nil, func(c *Entry) bool {
+	// What the owner sees in the folder: a mounted namespace's contents too.
+	owner := s.accounts[l.AccountID]
+	if ns, dir := s.below(owner, e); ns != nil {
+		s.walkView(owner, ns, dir, false, nil, func(c *Entry) bool {
 			childRel := strings.TrimSuffix(rel, "/") + "/" + c.Name()
 			it := linkPageItem{Name: c.Name(), Folder: c.Folder, Open: l.urlPath(childRel, "0")}
 			if !c.Folder {
