@@ -1,0 +1,10 @@
+// Package dropbox is a client for the Dropbox API v2: typed requests and
+// results named as in Dropbox's spec, robust transport (header-safe
+// arguments, typed errors, Retry-After, backoff, rate limits) and fast large
+// and batched uploads. It imports nothing else of dropbridge.
+//
+// This package is being built; what is here now are its foundations: the
+// header encoding of arguments (header.go), the errors Dropbox answers
+// with (errors.go) and the retry policy (retry.go). See
+// https://www.dropbox.com/developers/documentation/http/documentation.
+package dropbox
