@@ -219,12 +219,17 @@ func (s *Server) frFolder(t *tx, acct *Account, p parsedPath) (*Entry, error) {
 		return nil, frError("not_found")
 	case tgt.entry != nil && !tgt.entry.Folder:
 		return nil, frError("not_a_folder")
+	case tgt.entry != nil && s.readOnlyFor(acct, s.inside(tgt).ns):
+		return nil, frError("no_write_permission") // a viewer of a shared folder
 	case tgt.entry != nil:
 		return tgt.entry, nil
 	}
 	e, wf := s.createFolder(t, acct, p, false)
 	if wf != nil {
-		if wf.reason[".tag"] == "conflict" {
+		switch wf.reason[".tag"] {
+		case "no_write_permission":
+			return nil, frError("no_write_permission")
+		case "conflict":
 			return nil, frError("not_a_folder") // a file on the way
 		}
 		return nil, frError("validation_error") // a disallowed or malformed name

@@ -1,6 +1,7 @@
 package dropboxemu
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"time"
@@ -23,7 +24,7 @@ type job struct {
 // {".tag":"async_job_id","async_job_id":...}. result holds the fields of the
 // complete status. The caller holds s.mu and commits t.
 func (s *Server) launchJob(t *tx, c *call, result any) (map[string]any, error) {
-	raw, err := json.Marshal(result)
+	raw, err := marshalJSON(result) // unescaped <>&, as answers are
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +38,7 @@ func (s *Server) launchJob(t *tx, c *call, result any) (map[string]any, error) {
 // launchFailedJob stores a job whose status is failed with the given error
 // union value. The caller holds s.mu and commits t.
 func (s *Server) launchFailedJob(t *tx, c *call, failed map[string]any) (map[string]any, error) {
-	raw, err := json.Marshal(failed)
+	raw, err := marshalJSON(failed)
 	if err != nil {
 		return nil, err
 	}
@@ -81,20 +82,28 @@ func (s *Server) pollJob(c *call, inline bool, launchers ...string) (any, error)
 		}
 		return u("in_progress"), nil
 	}
+	// The stored JSON goes out as it is, so its keys keep the order the
+	// result was rendered in (the spec's declaration order).
 	if len(j.Failed) > 0 {
-		var f any
-		json.Unmarshal(j.Failed, &f)
-		return uv("failed", f), nil
+		return uv("failed", j.Failed), nil
 	}
 	if !inline {
-		var r any
-		json.Unmarshal(j.Result, &r)
-		return uv("complete", r), nil
+		return uv("complete", j.Result), nil
 	}
-	var m map[string]any
-	if err := json.Unmarshal(j.Result, &m); err != nil {
+	return inlineComplete(j.Result)
+}
+
+// inlineComplete is {".tag":"complete", fields of result...}: result, a
+// JSON object, without its opening brace after the tag.
+func inlineComplete(result json.RawMessage) (json.RawMessage, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(result, &obj); err != nil {
 		return nil, err
 	}
-	m[".tag"] = "complete"
-	return m, nil
+	if len(obj) == 0 {
+		return json.RawMessage(`{".tag":"complete"}`), nil
+	}
+	body := bytes.TrimLeft(result, " \t\r\n")
+	out := append([]byte(`{".tag":"complete",`), body[1:]...)
+	return out, nil
 }

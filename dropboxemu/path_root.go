@@ -30,6 +30,13 @@ func (a *Account) withRoot(ns string) *Account {
 	return &cp
 }
 
+// namespaceIDPattern reports whether id matches the spec's NamespaceId
+// pattern, [-_0-9a-zA-Z:]+; an id that matches but names no namespace of
+// the user's is a 422, not a 400.
+func namespaceIDPattern(id string) bool {
+	return id != "" && strings.Trim(id, "-_:0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == ""
+}
+
 // applyPathRoot reads the Dropbox-API-Path-Root header of c, if any, and
 // points c.acct at the namespace it names: a 400 for a header that is not a
 // PathRoot, a 422 PathRootError for a root the user cannot use.
@@ -49,7 +56,7 @@ func (s *Server) applyPathRoot(c *call) *apiError {
 	field := func(name string) (string, *apiError) {
 		v, ok := tag.Fields[name]
 		var id string
-		if !ok || json.Unmarshal(v, &id) != nil || id == "" || strings.Trim(id, "0123456789") != "" {
+		if !ok || json.Unmarshal(v, &id) != nil || !namespaceIDPattern(id) {
 			return "", badInput(c.route, `HTTP header "Dropbox-API-Path-Root": %s: expected a namespace id`, name)
 		}
 		return id, nil
@@ -68,7 +75,7 @@ func (s *Server) applyPathRoot(c *call) *apiError {
 			return e
 		}
 		if id != c.acct.RootNS {
-			return &apiError{Status: http.StatusUnprocessableEntity, Body: uv("invalid_root", rootInfoOf(c.acct))}
+			return &apiError{Status: http.StatusUnprocessableEntity, Body: uv("invalid_root", s.rootInfoOf(c.acct))}
 		}
 		c.acct = c.acct.withRoot(id)
 	case "namespace_id":

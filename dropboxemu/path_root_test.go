@@ -72,7 +72,7 @@ func TestPathRoot(t *testing.T) {
 		t.Errorf("foreign namespace: %d %s", res.Status, res.Body)
 	}
 
-	for _, bad := range []string{`{not json`, `{".tag":"sideways"}`, `{".tag":"root"}`, `{".tag":"namespace_id","namespace_id":"abc"}`} {
+	for _, bad := range []string{`{not json`, `{".tag":"sideways"}`, `{".tag":"root"}`, `{".tag":"namespace_id","namespace_id":"a/b"}`} {
 		res := do(t, emu, rawCall{Route: "files/get_metadata", Token: ada.AccessToken, Arg: map[string]any{"path": "/in-home.txt"},
 			Header: map[string]string{"Dropbox-API-Path-Root": bad}})
 		if res.Status != 400 || !strings.Contains(string(res.Body), "Dropbox-API-Path-Root") {

@@ -120,6 +120,11 @@ func (s *Server) addFolderMember(c *call) (any, error) {
 		if !sf.canManage(m) {
 			return nil, routeError(u("no_permission"))
 		}
+		// member_policy team: only the owner's teammates may join.
+		ownerTeam := ""
+		if o := s.accounts[sf.Owner]; o != nil && sf.MemberPolicy == "team" {
+			ownerTeam = o.TeamID
+		}
 		// Check every recipient before adding any: a failed call adds no one.
 		var add []*folderMember
 		for _, w := range want {
@@ -132,6 +137,8 @@ func (s *Server) addFolderMember(c *call) (any, error) {
 				return nil, routeError(uv("bad_member", u("invalid_group"))) // the emulator has no groups
 			case a == nil && w.kind == "dropbox_id":
 				return nil, routeError(uv("bad_member", uv("invalid_dropbox_id", w.value)))
+			case ownerTeam != "" && (a == nil || a.TeamID != ownerTeam):
+				return nil, routeError(u("cant_share_outside_team"))
 			case a != nil && sf.memberOf(a) != nil:
 				continue // already a member: update_folder_member changes levels
 			case a != nil:
@@ -361,7 +368,7 @@ func (s *Server) removeFolderMember(c *call) (any, error) {
 		case !sf.canManage(m):
 			return nil, routeError(u("no_permission"))
 		}
-		if err := s.dropMember(t, sf, target, arg.LeaveACopy); err != nil {
+		if err := s.dropMember(t, sf, target, arg.LeaveACopy, true); err != nil {
 			return nil, err
 		}
 		// Dropbox always answers with a job (LaunchResultBase): its result,
@@ -372,11 +379,13 @@ func (s *Server) removeFolderMember(c *call) (any, error) {
 
 // dropMember ends membership m of sf: the folder leaves the member's
 // Dropbox, or, with leaveACopy, a copy of it stays there. It returns the
-// too_many_files error of a copy too large to make. The caller holds s.mu
+// too_many_files error of a copy too large to make when limitCopy is set
+// (RemoveFolderMemberError has it; RelinquishFolderMembershipError does
+// not, so relinquishing always leaves the copy). The caller holds s.mu
 // and commits t.
-func (s *Server) dropMember(t *tx, sf *sharedFolder, m *folderMember, leaveACopy bool) error {
+func (s *Server) dropMember(t *tx, sf *sharedFolder, m *folderMember, leaveACopy, limitCopy bool) error {
 	a := s.accounts[m.AccountID]
-	if leaveACopy && a != nil && s.sharedMount(a, sf.ID) != nil {
+	if limitCopy && leaveACopy && a != nil && s.sharedMount(a, sf.ID) != nil {
 		if inner := s.namespaces[sf.ID]; inner != nil && len(inner.byID) > maxRelocationEntries {
 			return routeError(u("too_many_files"))
 		}
@@ -407,7 +416,7 @@ func (s *Server) relinquishFolderMembership(c *call) (any, error) {
 		if m.Access == "owner" {
 			return nil, routeError(u("folder_owner"))
 		}
-		if err := s.dropMember(t, sf, m, arg.LeaveACopy); err != nil {
+		if err := s.dropMember(t, sf, m, arg.LeaveACopy, false); err != nil {
 			return nil, err
 		}
 		// "This will run synchronously if leave_a_copy is false, and

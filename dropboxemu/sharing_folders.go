@@ -716,8 +716,13 @@ func (s *Server) mountFolder(c *call) (any, error) {
 		}
 		// The folder's bytes count against each member who has it.
 		if need, left := inner.usage, max(c.acct.Quota-s.usage(c.acct), 0); need > left {
-			return nil, routeError(uf("insufficient_quota", map[string]any{
-				"space_needed": need, "space_shortage": need - left, "space_left": left}))
+			// InsufficientQuotaAmounts, in the spec's field order.
+			return nil, routeErrorFields("insufficient_quota", struct {
+				Tag      string `json:".tag"`
+				Needed   int64  `json:"space_needed"`
+				Shortage int64  `json:"space_shortage"`
+				Left     int64  `json:"space_left"`
+			}{"insufficient_quota", need, need - left, left})
 		}
 		if m.AccountID == "" {
 			// Mounting accepts an invitation sent to the account's address.

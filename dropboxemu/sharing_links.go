@@ -204,6 +204,13 @@ type linkMetadata struct {
 	CreatedTimestamp     string           `json:"created_timestamp,omitempty"`
 }
 
+// linkTeamMemberInfo is the spec's sharing.TeamMemberInfo, in its field order.
+type linkTeamMemberInfo struct {
+	TeamInfo    ownerTeam `json:"team_info"`
+	DisplayName string    `json:"display_name"`
+	MemberID    string    `json:"member_id,omitempty"`
+}
+
 // fileLinkMetadata is the spec's FileLinkMetadata.
 type fileLinkMetadata struct {
 	linkMetadata
@@ -356,6 +363,15 @@ func (s *Server) linkMeta(base string, l *sharedLink, e *Entry, viewer *Account)
 	}
 	if viewer != nil && viewer.ID == l.AccountID {
 		m.PathLower = s.viewFrom(viewer, viewer.HomeNS).place(e).PathLower
+	}
+	// "only present if the link's owner is a team member"; member_id only
+	// for a viewer on the same team.
+	if tm, mem := s.teamOf(s.accounts[l.AccountID]); mem != nil {
+		info := linkTeamMemberInfo{TeamInfo: ownerTeam{ID: tm.ID, Name: tm.Name}, DisplayName: s.accounts[l.AccountID].DisplayName}
+		if viewer != nil && viewer.TeamID == tm.ID {
+			info.MemberID = mem.MemberID
+		}
+		m.TeamMemberInfo = info
 	}
 	if e.Folder {
 		return m

@@ -5,6 +5,8 @@ package dropboxemu
 // team_folder) and each member's home (team_member_folder, with its
 // team_member_id).
 
+import "slices"
+
 func init() {
 	register("team/namespaces/list", (*Server).teamNamespacesList)
 	register("team/namespaces/list/continue", (*Server).teamNamespacesListContinue)
@@ -34,6 +36,11 @@ func (s *Server) namespaceOf(tm *Team, ns *Namespace) namespaceMetadata {
 		if f := tm.folder(ns.ID); f != nil {
 			md.Name = f.Name
 		}
+	case ns.Kind == "shared_folder":
+		md.NamespaceType = u("shared_folder")
+		if sf := s.sharing.folders[ns.ID]; sf != nil {
+			md.Name = sf.Name
+		}
 	default: // a member's home
 		md.NamespaceType = u("team_member_folder")
 		if a := s.accounts[ns.Owner]; a != nil {
@@ -41,6 +48,24 @@ func (s *Server) namespaceOf(tm *Team, ns *Namespace) namespaceMetadata {
 		}
 	}
 	return md
+}
+
+// teamReachable is what team/namespaces/list lists: the namespaces tm
+// owns and, per the route's doc, the "shared folders containing team
+// members", by namespace id. The caller holds s.mu.
+func (s *Server) teamReachable(tm *Team) []*Namespace {
+	all := s.teamNamespaces(tm)
+	for _, sf := range s.sharing.folders {
+		ns := s.namespaces[sf.ID]
+		if ns == nil || ns.Kind != "shared_folder" || !slices.ContainsFunc(sf.Members, func(m *folderMember) bool {
+			return m.AccountID != "" && tm.member(m.AccountID) != nil
+		}) {
+			continue
+		}
+		all = append(all, ns)
+	}
+	slices.SortFunc(all, func(a, b *Namespace) int { return compareRevs(a.ID, b.ID) })
+	return slices.CompactFunc(all, func(a, b *Namespace) bool { return a.ID == b.ID })
 }
 
 // namespacesCursorPrefix starts the cursors of team/namespaces/list.
@@ -56,7 +81,7 @@ type teamNamespacesListResult struct {
 // namespacesPage lists tm's namespaces after cur, a page of
 // teamNamespacesPageSize whatever the cursor's limit. The caller holds s.mu.
 func (s *Server) namespacesPage(tm *Team, cur *teamCursor) any {
-	all := s.teamNamespaces(tm)
+	all := s.teamReachable(tm)
 	from, to, more := pageAfter(len(all), func(i int) string { return all[i].ID }, teamNamespacesPageSize, cur)
 	res := teamNamespacesListResult{Namespaces: make([]namespaceMetadata, 0, to-from), HasMore: more}
 	for _, ns := range all[from:to] {

@@ -97,7 +97,7 @@ func (s *Server) getCurrentAccount(c *call) (any, error) {
 	a := c.acct
 	fa := fullAccount{AccountID: a.ID, Name: nameOf(a), Email: a.Email, EmailVerified: true, Disabled: a.Disabled,
 		Country: a.Country, Locale: a.Locale, ReferralLink: "https://db.tt/emulator", IsPaired: false,
-		AccountType: u(a.AccountType), RootInfo: rootInfoOf(a)}
+		AccountType: u(a.AccountType), RootInfo: s.rootInfoOf(a)}
 	if tm, m := s.teamOf(a); m != nil {
 		fa.Team, fa.TeamMemberID = fullTeamOf(tm), m.MemberID
 	}
@@ -106,12 +106,19 @@ func (s *Server) getCurrentAccount(c *call) (any, error) {
 
 // rootInfoOf renders the RootInfo of a: UserRootInfo when the account's root is
 // its home, TeamRootInfo (with the home folder's path under the team root)
-// when it lives in a team space.
-func rootInfoOf(a *Account) rootInfo {
+// when it lives in a team space. The home path is where the member folder
+// is mounted, "/Name (1)" when the name was taken. The caller holds s.mu.
+func (s *Server) rootInfoOf(a *Account) rootInfo {
 	if a.RootNS == a.HomeNS {
 		return rootInfo{Tag: "user", RootNamespaceID: a.RootNS, HomeNamespaceID: a.HomeNS}
 	}
-	return rootInfo{Tag: "team", RootNamespaceID: a.RootNS, HomeNamespaceID: a.HomeNS, HomePath: "/" + a.DisplayName}
+	home := "/" + a.DisplayName
+	if root := s.namespaces[a.RootNS]; root != nil {
+		if m := mountOf(root, a.HomeNS); m != nil {
+			home = m.PathDisplay
+		}
+	}
+	return rootInfo{Tag: "team", RootNamespaceID: a.RootNS, HomeNamespaceID: a.HomeNS, HomePath: home}
 }
 
 func (s *Server) getSpaceUsage(c *call) (any, error) {

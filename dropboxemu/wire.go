@@ -18,6 +18,7 @@ type apiError struct {
 	Status     int
 	Text       string         // 400 and plain-text answers
 	Body       map[string]any // the JSON "error" value for 401/403/409/422/429
+	Value      any            // when set, the "error" value instead of Body (a struct keeps its field order)
 	Summary    string         // error_summary; derived from Body when empty
 	RetryAfter int            // seconds, for 429 and 503
 }
@@ -79,6 +80,13 @@ func routeError(body map[string]any) *apiError {
 	return &apiError{Status: http.StatusConflict, Body: body}
 }
 
+// routeErrorFields is routeError for a union member whose struct fields
+// are inlined: fields, a struct whose first field is ".tag", keeps the
+// spec's field order on the wire, where uf's map would sort it.
+func routeErrorFields(tag string, fields any) *apiError {
+	return &apiError{Status: http.StatusConflict, Body: u(tag), Value: fields}
+}
+
 // badInput is a 400 with Dropbox's plain-text message.
 func badInput(route, format string, args ...any) *apiError {
 	return &apiError{Status: http.StatusBadRequest,
@@ -97,8 +105,8 @@ func rateLimited(reason string, retryAfter int) *apiError {
 // errorBody is a JSON error answer. A struct, not a map, so that
 // error_summary comes first, as Dropbox writes it.
 type errorBody struct {
-	Summary string         `json:"error_summary"`
-	Error   map[string]any `json:"error"`
+	Summary string `json:"error_summary"`
+	Error   any    `json:"error"`
 }
 
 // writeError writes e in Dropbox's format.
@@ -113,7 +121,11 @@ func writeError(w http.ResponseWriter, e *apiError) {
 		io.WriteString(w, e.Text)
 		return
 	}
-	writeJSON(w, e.Status, errorBody{Summary: e.summary(), Error: e.Body})
+	var v any = e.Body
+	if e.Value != nil {
+		v = e.Value
+	}
+	writeJSON(w, e.Status, errorBody{Summary: e.summary(), Error: v})
 }
 
 // marshalJSON encodes v as Dropbox does: without escaping <, > and & as
