@@ -203,6 +203,11 @@ func (s *Server) selectTeamMember(c *call, teamID string) (*Account, *apiError) 
 		}
 		return member, nil
 	case selAdmin != "":
+		if strings.Contains(c.spec.Auth, "user") && c.spec.SelectAdminMode == "" {
+			// The spec lets an admin act through this user route only with
+			// select_admin_mode; here it has none.
+			return nil, badInput(c.route, `This API function does not support "Dropbox-API-Select-Admin": act as the member with "Dropbox-API-Select-User".`)
+		}
 		if !memberRefFormat(selAdmin) {
 			return nil, badInput(c.route, "Invalid select admin id format")
 		}

@@ -285,3 +285,27 @@ func TestReviewPathRootNamespacePattern(t *testing.T) {
 		}
 	}
 }
+
+// TestSelectAdminModeEnforced: a team token may act as an admin
+// (Dropbox-API-Select-Admin) only on user routes whose spec has
+// select_admin_mode; elsewhere it must act as the member (Select-User).
+func TestSelectAdminModeEnforced(t *testing.T) {
+	t.Parallel()
+	f := newTeamFixture(t)
+	admin := map[string]string{"Dropbox-API-Select-Admin": f.ada.TeamMemberID}
+	// users/get_current_account has select_admin_mode whole_team.
+	res := do(t, f.emu, rawCall{Route: "users/get_current_account", Token: f.team.AccessToken, Header: admin})
+	if res.Status != 200 {
+		t.Errorf("get_current_account as admin: %d %s", res.Status, res.Body)
+	}
+	// sharing/list_folders has none.
+	res = do(t, f.emu, rawCall{Route: "sharing/list_folders", Token: f.team.AccessToken, Arg: map[string]any{}, Header: admin})
+	if res.Status != 400 || !strings.Contains(string(res.Body), "Dropbox-API-Select-Admin") {
+		t.Errorf("list_folders as admin: %d %s", res.Status, res.Body)
+	}
+	res = do(t, f.emu, rawCall{Route: "sharing/list_folders", Token: f.team.AccessToken, Arg: map[string]any{},
+		Header: map[string]string{"Dropbox-API-Select-User": f.ada.TeamMemberID}})
+	if res.Status != 200 {
+		t.Errorf("list_folders as the member: %d %s", res.Status, res.Body)
+	}
+}

@@ -24,6 +24,7 @@ type route struct {
 	style      string
 	auth       string
 	scope      string
+	selAdmin   string // select_admin_mode: whole_team, team_admin, or ""
 	appFolder  bool
 	deprecated bool
 	arg        string
@@ -70,8 +71,8 @@ func generate(dir string) ([]byte, error) {
 	b.WriteString("// specRoutes holds every route of the Stone spec with its attributes.\n")
 	b.WriteString("var specRoutes = map[string]routeSpec{\n")
 	for _, r := range routes {
-		fmt.Fprintf(&b, "\t%q: {Host: %q, Style: %q, Auth: %q, Scope: %q, AllowAppFolder: %v, Deprecated: %v, Arg: %q, Result: %q, Error: %q},\n",
-			r.name, r.host, r.style, r.auth, r.scope, r.appFolder, r.deprecated, r.arg, r.result, r.errType)
+		fmt.Fprintf(&b, "\t%q: {Host: %q, Style: %q, Auth: %q, Scope: %q, SelectAdminMode: %q, AllowAppFolder: %v, Deprecated: %v, Arg: %q, Result: %q, Error: %q},\n",
+			r.name, r.host, r.style, r.auth, r.scope, r.selAdmin, r.appFolder, r.deprecated, r.arg, r.result, r.errType)
 	}
 	b.WriteString("}\n")
 	src, err := format.Source(b.Bytes())
@@ -145,6 +146,8 @@ func parse(path string) ([]route, error) {
 			cur.auth = val
 		case "scope":
 			cur.scope = val
+		case "select_admin_mode":
+			cur.selAdmin = val
 		case "allow_app_folder_app":
 			cur.appFolder = val == "true"
 		}
