@@ -676,10 +676,7 @@ func (s *Server) paperWrite(t *tx, acct *Account, tgt target, md string) (*Entry
 	} else {
 		e.ID = newFileID()
 	}
-	e.Rev = s.nextRev(t)
-	s.record(t, tgt.ns, e)
-	s.addRevision(t, e)
-	s.noteWriter(t, e, acct)
+	s.storeRevision(t, tgt.ns, e, acct)
 	return e, nil, nil
 }
 

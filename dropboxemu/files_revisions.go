@@ -253,9 +253,6 @@ func (s *Server) restoreRevision(t *tx, acct *Account, p parsedPath, old *Entry)
 	default:
 		e.ID = newFileID()
 	}
-	e.Rev = s.nextRev(t)
-	s.record(t, tgt.ns, e)
-	s.addRevision(t, e)
-	s.noteWriter(t, e, acct)
+	s.storeRevision(t, tgt.ns, e, acct)
 	return e, nil
 }

@@ -179,11 +179,18 @@ func (s *Server) putFile(t *tx, acct *Account, p parsedPath, content fileContent
 	} else {
 		e.ID = newFileID()
 	}
+	s.storeRevision(t, tgt.ns, e, acct)
+	return e, nil
+}
+
+// storeRevision gives file e (new content at its path) a new rev, stores it
+// as the current entry and as a revision, and notes acct as its writer. The
+// caller holds s.mu and commits t.
+func (s *Server) storeRevision(t *tx, ns *Namespace, e *Entry, acct *Account) {
 	e.Rev = s.nextRev(t)
-	s.record(t, tgt.ns, e)
+	s.record(t, ns, e)
 	s.addRevision(t, e)
 	s.noteWriter(t, e, acct)
-	return e, nil
 }
 
 // addRevision remembers e as a revision of its file.
