@@ -65,33 +65,85 @@ func New(opts ...Option) *Client {
 // argument (nil for none) and decodes the result into res (nil to discard
 // it). Failed calls are retried by the client's RetryPolicy: rate limits
 // always, server errors and broken connections because an RPC argument can
-// be sent again (callers of non-idempotent routes use CallOnce). Errors are
-// the types of errors.go.
+// be sent again (callers of routes whose repetition could do harm use
+// CallOnce). Errors are the types of errors.go.
 func (c *Client) Call(ctx context.Context, route string, arg, res any) error {
-	return c.call(ctx, route, arg, res, true)
+	return c.run(ctx, &request{route: route, host: "api", arg: arg, replayable: true}, res)
 }
 
 // CallOnce is Call for routes whose repetition after a server error or a
 // broken connection could do harm: only rate limits are retried.
 func (c *Client) CallOnce(ctx context.Context, route string, arg, res any) error {
-	return c.call(ctx, route, arg, res, false)
+	return c.run(ctx, &request{route: route, host: "api", arg: arg}, res)
 }
 
-func (c *Client) call(ctx context.Context, route string, arg, res any, replayable bool) error {
-	var body []byte
-	if arg != nil {
+// CallNoAuth calls an RPC route of the notify host that takes no
+// authentication (files/list_folder/longpoll): Dropbox refuses an
+// Authorization header there.
+func (c *Client) CallNoAuth(ctx context.Context, route string, arg, res any) error {
+	return c.run(ctx, &request{route: route, host: "notify", arg: arg, noAuth: true, replayable: true}, res)
+}
+
+// Upload calls an upload-style route ("files/upload") with arg in the
+// Dropbox-API-Arg header and data as the body. The bytes are in memory, so
+// every failure the policy allows is retried.
+func (c *Client) Upload(ctx context.Context, route string, arg any, data []byte, res any) error {
+	return c.run(ctx, &request{route: route, host: "content", style: "upload", arg: arg, body: data, replayable: true}, res)
+}
+
+// Download calls a download-style route ("files/download"): the result
+// (from the Dropbox-API-Result header) is decoded into res and the body is
+// returned for the caller to read and close. rangeHeader, when not empty,
+// is sent as the Range header ("bytes=100-"). Failures before the body
+// arrives are retried.
+func (c *Client) Download(ctx context.Context, route string, arg, res any, rangeHeader string) (io.ReadCloser, error) {
+	r := &request{route: route, host: "content", style: "download", arg: arg, replayable: true, rangeHeader: rangeHeader}
+	err := c.run(ctx, r, res)
+	if err != nil {
+		return nil, err
+	}
+	return r.stream, nil
+}
+
+// request is one call being made.
+type request struct {
+	route       string
+	host        string // api, content, notify
+	style       string // "" (rpc), upload, download
+	arg         any
+	body        []byte
+	noAuth      bool
+	replayable  bool
+	rangeHeader string
+	stream      io.ReadCloser // download: the body, set on success
+}
+
+func (c *Client) baseFor(host string) string {
+	switch host {
+	case "content":
+		return c.contentURL
+	case "notify":
+		return c.notifyURL
+	}
+	return c.apiURL
+}
+
+// run makes r, retrying as the policy says, and decodes the result into res.
+func (c *Client) run(ctx context.Context, r *request, res any) error {
+	var argJSON []byte
+	if r.arg != nil {
 		var err error
-		if body, err = json.Marshal(arg); err != nil {
-			return fmt.Errorf("dropbox: %s: encode argument: %w", route, err)
+		if argJSON, err = json.Marshal(r.arg); err != nil {
+			return fmt.Errorf("dropbox: %s: encode argument: %w", r.route, err)
 		}
 	}
 	start := c.now()
 	for attempt := 1; ; attempt++ {
-		err := c.rpcOnce(ctx, route, body, res)
+		err := c.once(ctx, r, argJSON, res)
 		if err == nil {
 			return nil
 		}
-		wait, again := c.retry.next(attempt, err, replayable, c.now().Sub(start), c.jitter())
+		wait, again := c.retry.next(attempt, err, r.replayable, c.now().Sub(start), c.jitter())
 		if !again {
 			return err
 		}
@@ -105,39 +157,64 @@ func (c *Client) call(ctx context.Context, route string, arg, res any, replayabl
 	}
 }
 
-// rpcOnce makes one attempt of an RPC call.
-func (c *Client) rpcOnce(ctx context.Context, route string, body []byte, res any) error {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
+// once makes one attempt of r.
+func (c *Client) once(ctx context.Context, r *request, argJSON []byte, res any) error {
+	var body io.Reader
+	header := http.Header{}
+	switch r.style {
+	case "":
+		if argJSON != nil {
+			body = bytes.NewReader(argJSON)
+			header.Set("Content-Type", "application/json")
+		}
+	default:
+		if argJSON != nil {
+			header.Set("Dropbox-API-Arg", headerSafe(argJSON))
+		}
+		if r.style == "upload" {
+			body = bytes.NewReader(r.body)
+			header.Set("Content-Type", "application/octet-stream")
+		}
+		if r.rangeHeader != "" {
+			header.Set("Range", r.rangeHeader)
+		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.apiURL+"/2/"+route, rd)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseFor(r.host)+"/2/"+r.route, body)
 	if err != nil {
-		return fmt.Errorf("dropbox: %s: %w", route, err)
+		return fmt.Errorf("dropbox: %s: %w", r.route, err)
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.token != "" {
+	req.Header = header
+	if c.token != "" && !r.noAuth {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("dropbox: %s: %w", route, err)
+		return fmt.Errorf("dropbox: %s: %w", r.route, err)
+	}
+	ok := resp.StatusCode == http.StatusOK || r.style == "download" && resp.StatusCode == http.StatusPartialContent
+	if r.style == "download" && ok {
+		if res != nil {
+			if err := json.Unmarshal([]byte(resp.Header.Get("Dropbox-API-Result")), res); err != nil {
+				resp.Body.Close()
+				return fmt.Errorf("dropbox: %s: decode result: %w", r.route, err)
+			}
+		}
+		r.stream = resp.Body
+		return nil
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return fmt.Errorf("dropbox: %s: read answer: %w", route, err)
+		return fmt.Errorf("dropbox: %s: read answer: %w", r.route, err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return decodeError(route, resp.StatusCode, resp.Header, out)
+	if !ok {
+		return decodeError(r.route, resp.StatusCode, resp.Header, out)
 	}
 	if res == nil {
 		return nil
 	}
 	if err := json.Unmarshal(out, res); err != nil {
-		return fmt.Errorf("dropbox: %s: decode result: %w", route, err)
+		return fmt.Errorf("dropbox: %s: decode result: %w", r.route, err)
 	}
 	return nil
 }

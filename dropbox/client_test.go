@@ -2,10 +2,12 @@ package dropbox_test
 
 import (
 	"errors"
+	"io"
 	"testing"
 	"time"
 
 	"github.com/dropbridge/dropbridge/dropbox"
+	"github.com/dropbridge/dropbridge/dropbox/contenthash"
 	"github.com/dropbridge/dropbridge/dropboxtest"
 )
 
@@ -77,5 +79,56 @@ func TestCallRetries(t *testing.T) {
 	var se *dropbox.ServerError
 	if err := c.CallOnce(t.Context(), "files/create_folder_v2", map[string]string{"path": "/Twice"}, nil); !errors.As(err, &se) || se.Status != 503 {
 		t.Errorf("CallOnce after a 503: %v", err)
+	}
+}
+
+func TestUploadDownloadLongpoll(t *testing.T) {
+	t.Parallel()
+	emu := dropboxtest.NewEmulator(t)
+	acct := emu.CreateAccount(t, dropboxtest.AccountArg{Email: "ada@example.com"})
+	c := dropbox.New(dropbox.WithBaseURL(emu.URL), dropbox.WithToken(acct.AccessToken), dropbox.WithRetryPolicy(fastRetries))
+	ctx := t.Context()
+
+	var cur struct {
+		Cursor string `json:"cursor"`
+	}
+	if err := c.Call(ctx, "files/list_folder/get_latest_cursor", map[string]any{"path": ""}, &cur); err != nil {
+		t.Fatal(err)
+	}
+	// A 503 on the first upload attempt is retried: the bytes are in memory.
+	emu.AddFault(t, dropboxtest.Fault{Route: "files/upload", Status: 503, Times: 1})
+	var up struct {
+		PathDisplay string `json:"path_display"`
+		ContentHash string `json:"content_hash"`
+	}
+	data := []byte("héllo, dropbox")
+	if err := c.Upload(ctx, "files/upload", map[string]any{"path": "/Dir/Café.txt"}, data, &up); err != nil {
+		t.Fatal(err)
+	}
+	if up.PathDisplay != "/Dir/Café.txt" || up.ContentHash != contenthash.Of(data) {
+		t.Errorf("upload = %+v", up)
+	}
+
+	var meta struct {
+		Size int `json:"size"`
+	}
+	rc, err := c.Download(ctx, "files/download", map[string]any{"path": "/dir/café.txt"}, &meta, "bytes=7-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(got) != string(data[7:]) || meta.Size != len(data) {
+		t.Errorf("ranged download = %q (size %d)", got, meta.Size)
+	}
+
+	var lp struct {
+		Changes bool `json:"changes"`
+	}
+	if err := c.CallNoAuth(ctx, "files/list_folder/longpoll", map[string]any{"cursor": cur.Cursor, "timeout": 30}, &lp); err != nil {
+		t.Fatal(err)
+	}
+	if !lp.Changes {
+		t.Error("longpoll after an upload: no changes")
 	}
 }

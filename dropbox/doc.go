@@ -3,8 +3,10 @@
 // arguments, typed errors, Retry-After, backoff, rate limits) and fast large
 // and batched uploads. It imports nothing else of dropbridge.
 //
-// This package is being built; what is here now are its foundations: the
-// header encoding of arguments (header.go), the errors Dropbox answers
-// with (errors.go) and the retry policy (retry.go). See
+// This package is being built. What is here now: Client with Call,
+// CallOnce, CallNoAuth, Upload and Download for the three route styles
+// (client.go), the header encoding of arguments (header.go), the errors
+// Dropbox answers with (errors.go) and the retry policy (retry.go). Typed
+// services per API area come next. See
 // https://www.dropbox.com/developers/documentation/http/documentation.
 package dropbox

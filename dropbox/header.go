@@ -1,26 +1,16 @@
 package dropbox
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// headerJSON encodes v as JSON that is safe in an HTTP header
-// (Dropbox-API-Arg): 0x7F and every character beyond ASCII is written as a
-// \uXXXX escape, as a UTF-16 surrogate pair above U+FFFF. See
-// https://www.dropbox.com/developers/reference/json-encoding.
-func headerJSON(v any) (string, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", fmt.Errorf("encode argument: %w", err)
-	}
-	return headerSafe(b), nil
-}
-
-// headerSafe escapes JSON text b for an HTTP header. b must be valid JSON:
+// headerSafe escapes JSON text b for an HTTP header (Dropbox-API-Arg):
+// 0x7F and every character beyond ASCII becomes a \uXXXX escape, a UTF-16
+// surrogate pair above U+FFFF. See
+// https://www.dropbox.com/developers/reference/json-encoding. b must be valid JSON:
 // non-ASCII characters can only occur inside strings, where an escape means
 // the same character.
 func headerSafe(b []byte) string {

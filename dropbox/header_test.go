@@ -6,6 +6,15 @@ import (
 	"testing"
 )
 
+// headerJSON is what the client sends as Dropbox-API-Arg for v.
+func headerJSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return headerSafe(b), nil
+}
+
 func TestHeaderJSON(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
