@@ -20,6 +20,7 @@ type Client struct {
 	contentURL string
 	notifyURL  string
 	token      string
+	tokens     *tokenKeeper // WithOAuth2
 	retry      RetryPolicy
 	now        func() time.Time
 	jitter     func() float64
@@ -60,6 +61,9 @@ func New(opts ...Option) *Client {
 	}
 	return c
 }
+
+// nowFunc reads the client's clock (options are applied before it may change).
+func (c *Client) nowFunc() time.Time { return c.now() }
 
 // Call calls an RPC-style route ("files/get_metadata") with arg as its JSON
 // argument (nil for none) and decodes the result into res (nil to discard
@@ -138,10 +142,28 @@ func (c *Client) run(ctx context.Context, r *request, res any) error {
 		}
 	}
 	start := c.now()
+	refreshed := false
 	for attempt := 1; ; attempt++ {
-		err := c.once(ctx, r, argJSON, res)
+		token := c.token
+		if c.tokens != nil && !r.noAuth {
+			var err error
+			if token, err = c.tokens.access(ctx); err != nil {
+				return err
+			}
+		}
+		err := c.once(ctx, r, argJSON, token, res)
 		if err == nil {
 			return nil
+		}
+		var au *AuthError
+		if c.tokens != nil && !refreshed && errors.As(err, &au) && au.Tag == "expired_access_token" {
+			// Dropbox's clock says the token is over: refresh once, now.
+			refreshed = true
+			if _, rerr := c.tokens.expired(ctx, token); rerr != nil {
+				return errors.Join(err, rerr)
+			}
+			attempt--
+			continue
 		}
 		wait, again := c.retry.next(attempt, err, r.replayable, c.now().Sub(start), c.jitter())
 		if !again {
@@ -158,7 +180,7 @@ func (c *Client) run(ctx context.Context, r *request, res any) error {
 }
 
 // once makes one attempt of r.
-func (c *Client) once(ctx context.Context, r *request, argJSON []byte, res any) error {
+func (c *Client) once(ctx context.Context, r *request, argJSON []byte, token string, res any) error {
 	var body io.Reader
 	header := http.Header{}
 	switch r.style {
@@ -184,8 +206,8 @@ func (c *Client) once(ctx context.Context, r *request, argJSON []byte, res any) 
 		return fmt.Errorf("dropbox: %s: %w", r.route, err)
 	}
 	req.Header = header
-	if c.token != "" && !r.noAuth {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+	if token != "" && !r.noAuth {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
