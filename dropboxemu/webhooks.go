@@ -85,6 +85,13 @@ func newWebhookSender(s *Server) *webhookSender {
 // namespaceChanged queues a notification for every app with a webhook that
 // an account seeing ns has authorised. The caller holds s.mu.
 func (w *webhookSender) namespaceChanged(ns *Namespace) {
+	hooked := false
+	for _, app := range w.s.apps {
+		hooked = hooked || app.WebhookURI != ""
+	}
+	if !hooked {
+		return // the common case: finding who sees ns is not free
+	}
 	accounts := w.s.accountsSeeing(ns)
 	for appKey, app := range w.s.apps {
 		if app.WebhookURI == "" {
