@@ -424,8 +424,7 @@ func (s *Server) adminResetCursors(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, ns := range touched {
 		ns.log = nil
-		ns.notify() // waiting long-polls answer reset now
-		s.wake()
 	}
+	s.wake() // waiting long-polls answer reset now
 	writeJSON(w, http.StatusOK, map[string]any{})
 }

@@ -10,7 +10,9 @@ import (
 const blockSize = 4 << 20
 
 // contentHasher computes Dropbox's content hash: SHA-256 of the
-// concatenated SHA-256 digests of each 4 MiB block.
+// concatenated SHA-256 digests of each 4 MiB block. It is the emulator's own,
+// not dropbox/contenthash: the emulator imports nothing of the client, so
+// that a mistake in one cannot hide in both (DESIGN.md, rule 4).
 type contentHasher struct {
 	overall hash.Hash
 	block   hash.Hash

@@ -522,49 +522,28 @@ func (s *Server) walkView(acct *Account, ns *Namespace, dir string, recursive bo
 // walkViewMounts is walkView that goes into mounted namespaces only when
 // mounts is set (include_mounted_folders).
 func (s *Server) walkViewMounts(acct *Account, ns *Namespace, dir string, recursive, mounts bool, after []string, yield func(*Entry) bool) bool {
-	names := ns.sortedChildren(dir)
-	start := 0
-	if len(after) > 0 {
-		i, found := slices.BinarySearch(names, after[0])
-		if found {
-			if e := ns.child(dir, names[i]); e != nil && recursive && e.Folder && entryVisible(e, acct) {
-				if !s.walkInto(acct, ns, e, mounts, after[1:], yield) {
-					return false
-				}
-			}
-			i++
-		}
-		start = i
-		names = ns.sortedChildren(dir)
-	}
-	for _, n := range names[start:] {
-		e := ns.child(dir, n)
-		if e == nil || !entryVisible(e, acct) {
-			continue
-		}
-		if !yield(e) {
-			return false
-		}
-		if recursive && e.Folder {
-			if !s.walkInto(acct, ns, e, mounts, nil, yield) {
-				return false
-			}
-		}
-	}
-	return true
+	return ns.walkHooked(dir, recursive, after, s.viewHooks(acct, mounts), yield)
 }
 
 // walkInto walks what is below folder e of ns: its children, or the tree of
 // the namespace mounted at it.
 func (s *Server) walkInto(acct *Account, ns *Namespace, e *Entry, mounts bool, after []string, yield func(*Entry) bool) bool {
-	if e.Mount != "" {
+	return ns.below(e, after, s.viewHooks(acct, mounts), yield)
+}
+
+// viewHooks make a walk see what acct sees: no other account's mount
+// points, and (when mounts) the trees mounted at the account's.
+func (s *Server) viewHooks(acct *Account, mounts bool) walkHooks {
+	var h walkHooks
+	h.hide = func(e *Entry) bool { return !entryVisible(e, acct) }
+	h.into = func(e *Entry, after []string, yield func(*Entry) bool) bool {
 		inner := s.namespaces[e.Mount]
 		if inner == nil || acct == nil || !mounts {
 			return true
 		}
-		return s.walkViewMounts(acct, inner, "", true, mounts, after, yield)
+		return inner.walkHooked("", true, after, h, yield)
 	}
-	return s.walkViewMounts(acct, ns, e.PathLower, true, mounts, after, yield)
+	return h
 }
 
 // entryVisible reports whether acct sees e: every entry but another

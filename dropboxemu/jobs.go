@@ -53,23 +53,32 @@ func (s *Server) launchFailedJob(t *tx, c *call, failed map[string]any) (map[str
 	return launch, nil
 }
 
+// asyncJobIDArg decodes the PollArg of a */check route: its async_job_id.
+func (c *call) asyncJobIDArg() (string, error) {
+	var arg struct {
+		AsyncJobID string `json:"async_job_id"`
+	}
+	if err := c.decode(&arg, "async_job_id"); err != nil {
+		return "", err
+	}
+	if err := c.checkString("async_job_id", arg.AsyncJobID, 1, 0, "", nil); err != nil {
+		return "", err
+	}
+	return arg.AsyncJobID, nil
+}
+
 // pollJob answers a */check route for async_job_id: in_progress, or the
 // complete status with the job's result inlined (or, when the job's result
 // is not an object, under "complete"), or failed. Only jobs launched by one
 // of launchers (route names) are known to the route, as on Dropbox.
 func (s *Server) pollJob(c *call, inline bool, launchers ...string) (any, error) {
-	var arg struct {
-		AsyncJobID string `json:"async_job_id"`
-	}
-	if err := c.decode(&arg, "async_job_id"); err != nil {
-		return nil, err
-	}
-	if err := c.checkString("async_job_id", arg.AsyncJobID, 1, 0, "", nil); err != nil {
+	jobID, err := c.asyncJobIDArg()
+	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j := s.jobs[arg.AsyncJobID]
+	j := s.jobs[jobID]
 	if j == nil || j.AccountID != c.acct.ID || !slices.Contains(launchers, j.Route) {
 		return nil, routeError(u("invalid_async_job_id"))
 	}

@@ -458,11 +458,7 @@ func (s *Server) commit(t *tx) error {
 	}
 	if err != nil {
 		s.log.Error("dropboxemu: commit failed; reloading state", "err", err)
-		// Wake everything waiting on the namespaces being replaced, so that
-		// long-polls look again at the reloaded ones.
-		for _, ns := range s.namespaces {
-			ns.notify()
-		}
+		// Long-polls look again, at the reloaded namespaces.
 		s.wake()
 		if lerr := s.load(); lerr != nil {
 			s.log.Error("dropboxemu: reload failed", "err", lerr)
@@ -473,7 +469,6 @@ func (s *Server) commit(t *tx) error {
 		s.wake()
 	}
 	for ns := range t.touched {
-		ns.notify()
 		s.webhooks.namespaceChanged(ns)
 	}
 	return nil

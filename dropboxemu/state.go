@@ -131,7 +131,6 @@ type Namespace struct {
 	log        []*Change            // seq ascending, from LogStart
 	tombstones map[string]*Tombstone
 	mounts     map[string]*Entry // mount points in this namespace, by entry id
-	changed    chan struct{}     // closed and replaced on every change
 	usage      int64
 }
 
@@ -152,7 +151,6 @@ func (ns *Namespace) init() {
 	ns.dirs = map[string]*dirIndex{"": {children: map[string]*Entry{}}}
 	ns.tombstones = map[string]*Tombstone{}
 	ns.mounts = map[string]*Entry{}
-	ns.changed = make(chan struct{})
 }
 
 // index adds e to the lookup structures (not to the log).
@@ -240,14 +238,27 @@ func (ns *Namespace) child(dir, name string) *Entry {
 // path relative to dir is after (lower-cased, "" to start). It stops when
 // yield returns false and reports whether it ran to the end.
 func (ns *Namespace) walk(dir string, recursive bool, after []string, yield func(*Entry) bool) bool {
+	return ns.walkHooked(dir, recursive, after, walkHooks{}, yield)
+}
+
+// walkHooks adapt a walk to what an account sees (views.go): hide, when set,
+// skips entries (another account's mount point); into, when set, walks what
+// is below a mount point (the tree of the namespace mounted there) in place
+// of the mount point's own, empty, folder.
+type walkHooks struct {
+	hide func(*Entry) bool
+	into func(e *Entry, after []string, yield func(*Entry) bool) bool
+}
+
+// walkHooked is walk with hooks h.
+func (ns *Namespace) walkHooked(dir string, recursive bool, after []string, h walkHooks, yield func(*Entry) bool) bool {
 	names := ns.sortedChildren(dir)
 	start := 0
 	if len(after) > 0 {
 		i, found := slices.BinarySearch(names, after[0])
 		if found {
-			e := ns.child(dir, names[i])
-			if recursive && e != nil && e.Folder {
-				if !ns.walk(e.PathLower, recursive, after[1:], yield) {
+			if e := ns.child(dir, names[i]); recursive && e != nil && e.Folder && (h.hide == nil || !h.hide(e)) {
+				if !ns.below(e, after[1:], h, yield) {
 					return false
 				}
 			}
@@ -259,19 +270,27 @@ func (ns *Namespace) walk(dir string, recursive bool, after []string, yield func
 	}
 	for _, n := range names[start:] {
 		e := ns.child(dir, n)
-		if e == nil {
+		if e == nil || h.hide != nil && h.hide(e) {
 			continue
 		}
 		if !yield(e) {
 			return false
 		}
-		if recursive && e.Folder {
-			if !ns.walk(e.PathLower, true, nil, yield) {
-				return false
-			}
+		if recursive && e.Folder && !ns.below(e, nil, h, yield) {
+			return false
 		}
 	}
 	return true
+}
+
+// below walks what is under folder e of ns, resuming after after: the
+// tree mounted at e when e is a mount point and h says how, else e's
+// children.
+func (ns *Namespace) below(e *Entry, after []string, h walkHooks, yield func(*Entry) bool) bool {
+	if e.Mount != "" && h.into != nil {
+		return h.into(e, after, yield)
+	}
+	return ns.walkHooked(e.PathLower, true, after, h, yield)
 }
 
 // relComponents splits p (lower) below dir into components.
@@ -281,12 +300,6 @@ func relComponents(dir, p string) []string {
 		return nil
 	}
 	return strings.Split(rel, "/")
-}
-
-// notify wakes everything waiting for a change in ns.
-func (ns *Namespace) notify() {
-	close(ns.changed)
-	ns.changed = make(chan struct{})
 }
 
 // logFrom returns the log records with seq > after.

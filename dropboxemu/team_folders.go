@@ -296,17 +296,12 @@ func (s *Server) teamFolderArchive(c *call) (any, error) {
 // complete with the folder archived. Jobs are those of archive/check
 // (job.AccountID holds the team id).
 func (s *Server) teamFolderArchiveCheck(c *call) (any, error) {
-	var arg struct {
-		AsyncJobID string `json:"async_job_id"`
-	}
-	if err := c.decode(&arg, "async_job_id"); err != nil {
-		return nil, err
-	}
-	if err := c.checkString("async_job_id", arg.AsyncJobID, 1, 0, "", nil); err != nil {
+	jobID, err := c.asyncJobIDArg()
+	if err != nil {
 		return nil, err
 	}
 	return teamTx(s, c, func(t *tx, tm *Team) (any, error) {
-		j := s.jobs[arg.AsyncJobID]
+		j := s.jobs[jobID]
 		if j == nil || j.Route != "team/team_folder/archive" || j.AccountID != tm.ID {
 			return nil, routeError(u("invalid_async_job_id"))
 		}
@@ -399,7 +394,7 @@ func (s *Server) dropNamespace(t *tx, ns *Namespace) {
 	}
 	t.del(tblNS, ns.ID)
 	delete(s.namespaces, ns.ID)
-	ns.notify() // long-polls on it answer (and find it gone)
+	s.wake() // long-polls on it answer (and find it gone)
 }
 
 // teamFolderCursorPrefix starts the cursors of team_folder/list: team

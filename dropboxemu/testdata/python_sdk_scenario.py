@@ -12,7 +12,6 @@ traceback on stderr.
 import datetime
 import hashlib
 import io
-import json
 import os
 import sys
 import zipfile
@@ -21,6 +20,8 @@ import dropbox
 import requests
 from dropbox import files, users
 
+from emuscript import check, emit
+
 BLOCK = 4 * 1024 * 1024
 
 
@@ -28,16 +29,6 @@ def content_hash(data):
     """Dropbox's content_hash, computed here independently of the emulator."""
     digests = b"".join(hashlib.sha256(data[i:i + BLOCK]).digest() for i in range(0, len(data), BLOCK))
     return hashlib.sha256(digests).hexdigest()
-
-
-def emit(event, **fields):
-    fields["event"] = event
-    print(json.dumps(fields), flush=True)
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
 
 
 def download(dbx, path):

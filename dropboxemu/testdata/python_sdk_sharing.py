@@ -14,7 +14,6 @@ which exits non-zero with a traceback on stderr.
 
 import datetime
 import hashlib
-import json
 import os
 import ssl
 import sys
@@ -27,19 +26,11 @@ import dropbox
 import requests
 from dropbox import file_requests, files, sharing
 
+from emuscript import check, emit
+
 HOST = os.environ["DROPBOX_API_HOST"]
 CA_BUNDLE = os.environ["REQUESTS_CA_BUNDLE"]
 PASSWORD = "correct horse battery staple"
-
-
-def emit(event, **fields):
-    fields["event"] = event
-    print(json.dumps(fields), flush=True)
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
 
 
 def content_hash(data):

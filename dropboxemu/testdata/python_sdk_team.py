@@ -7,21 +7,12 @@ user token (EMU_BOB_TOKEN). Protocol on stdout: one JSON object per line; the
 last is {"event": "done", ...}. Any failure raises and exits non-zero.
 """
 
-import json
 import os
 
 import dropbox
 from dropbox import common, files, team
 
-
-def emit(event, **fields):
-    fields["event"] = event
-    print(json.dumps(fields), flush=True)
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
+from emuscript import check, emit
 
 
 def paths(dbx, path=""):
