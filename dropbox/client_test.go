@@ -1,8 +1,10 @@
 package dropbox_test
 
 import (
+	"bytes"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,7 +104,7 @@ func TestUploadDownloadLongpoll(t *testing.T) {
 		ContentHash string `json:"content_hash"`
 	}
 	data := []byte("héllo, dropbox")
-	if err := c.Upload(ctx, "files/upload", map[string]any{"path": "/Dir/Café.txt"}, data, &up); err != nil {
+	if err := c.CallUpload(ctx, "files/upload", map[string]any{"path": "/Dir/Café.txt"}, bytes.NewReader(data), &up); err != nil {
 		t.Fatal(err)
 	}
 	if up.PathDisplay != "/Dir/Café.txt" || up.ContentHash != contenthash.Of(data) {
@@ -112,7 +114,7 @@ func TestUploadDownloadLongpoll(t *testing.T) {
 	var meta struct {
 		Size int `json:"size"`
 	}
-	rc, err := c.Download(ctx, "files/download", map[string]any{"path": "/dir/café.txt"}, &meta, "bytes=7-")
+	rc, err := c.CallDownload(ctx, "files/download", map[string]any{"path": "/dir/café.txt"}, &meta, "bytes=7-")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,5 +132,45 @@ func TestUploadDownloadLongpoll(t *testing.T) {
 	}
 	if !lp.Changes {
 		t.Error("longpoll after an upload: no changes")
+	}
+}
+
+// TestUploadBodies: an upload whose body can seek is sent again after a
+// 503; one that cannot is not, and the error says why.
+func TestUploadBodies(t *testing.T) {
+	t.Parallel()
+	emu := dropboxtest.NewEmulator(t)
+	acct := emu.CreateAccount(t, dropboxtest.AccountArg{Email: "ada@example.com"})
+	c := dropbox.New(dropbox.WithBaseURL(emu.URL), dropbox.WithToken(acct.AccessToken), dropbox.WithRetryPolicy(fastRetries))
+	ctx := t.Context()
+	data := bytes.Repeat([]byte("0123456789abcdef"), 64<<10) // 1 MiB
+
+	// A section of a larger source, part-way in: only its bytes go, twice.
+	src := io.NewSectionReader(bytes.NewReader(append([]byte("skip"), data...)), 4, int64(len(data)))
+	emu.AddFault(t, dropboxtest.Fault{Route: "files/upload", Status: 503, Times: 1})
+	var up struct {
+		Size        int    `json:"size"`
+		ContentHash string `json:"content_hash"`
+	}
+	if err := c.CallUpload(ctx, "files/upload", map[string]any{"path": "/seek.bin"}, src, &up); err != nil {
+		t.Fatalf("seekable body after a 503: %v", err)
+	}
+	if up.Size != len(data) || up.ContentHash != contenthash.Of(data) {
+		t.Errorf("seekable upload = %+v", up)
+	}
+
+	// A pipe cannot be read twice.
+	emu.AddFault(t, dropboxtest.Fault{Route: "files/upload", Status: 503, Times: 1})
+	err := c.CallUpload(ctx, "files/upload", map[string]any{"path": "/stream.bin"}, io.MultiReader(bytes.NewReader(data)), nil)
+	var se *dropbox.ServerError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "cannot be sent again") {
+		t.Errorf("stream body after a 503: %v", err)
+	}
+	if err := c.Call(ctx, "files/get_metadata", map[string]any{"path": "/stream.bin"}, nil); !errors.Is(err, dropbox.ErrNotFound) {
+		t.Errorf("half-sent stream left a file: %v", err)
+	}
+	// With no fault it goes through, chunked.
+	if err := c.CallUpload(ctx, "files/upload", map[string]any{"path": "/stream.bin"}, io.MultiReader(bytes.NewReader(data)), &up); err != nil || up.Size != len(data) {
+		t.Errorf("stream upload = %+v, %v", up, err)
 	}
 }

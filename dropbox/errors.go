@@ -26,7 +26,14 @@ type APIError struct {
 	Summary string          // error_summary, for people
 	Tags    []string        // the tag path, outermost first: ["path", "not_found"]
 	Body    json.RawMessage // the "error" value, to decode into the route's error type
+	// Err is the route's error union decoded from Body (a *ListFolderError
+	// for files/list_folder) when the call came through a typed method;
+	// errors.As reaches it through Unwrap.
+	Err error
 }
+
+// Unwrap returns the route's typed error union, if decoded.
+func (e *APIError) Unwrap() error { return e.Err }
 
 func (e *APIError) Error() string {
 	return fmt.Sprintf("dropbox: %s: %s", e.Route, strings.Join(e.Tags, "/"))

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 
 	"github.com/dropbridge/dropbridge/dropbox"
 	"github.com/dropbridge/dropbridge/dropboxemu"
@@ -48,7 +49,7 @@ func Example() {
 		PathDisplay string `json:"path_display"`
 		Size        int64  `json:"size"`
 	}
-	if err := c.Upload(ctx, "files/upload", map[string]any{"path": "/Notes/hello.txt", "mode": "add"}, []byte("hello, dropbox"), &up); err != nil {
+	if err := c.CallUpload(ctx, "files/upload", map[string]any{"path": "/Notes/hello.txt", "mode": "add"}, strings.NewReader("hello, dropbox"), &up); err != nil {
 		panic(err)
 	}
 	fmt.Println("uploaded", up.PathDisplay, up.Size)
@@ -66,7 +67,7 @@ func Example() {
 		fmt.Println(e.Tag, e.PathDisplay)
 	}
 
-	body, err := c.Download(ctx, "files/download", map[string]any{"path": "/notes/HELLO.txt"}, nil, "")
+	body, err := c.CallDownload(ctx, "files/download", map[string]any{"path": "/notes/HELLO.txt"}, nil, "")
 	if err != nil {
 		panic(err)
 	}

@@ -14,7 +14,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -510,6 +512,12 @@ func register(route string, h handler) {
 		panic("dropboxemu: route registered twice: " + route)
 	}
 	handlers[route] = h
+}
+
+// Routes returns the names of the API routes the emulator serves
+// ("files/delete_v2"), sorted.
+func Routes() []string {
+	return slices.Sorted(maps.Keys(handlers))
 }
 
 // call is one API request being served.

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/dropbridge/dropbridge/internal/stone"
 )
 
 // TestRouteTableUpToDate regenerates the emulator's route table from the
@@ -31,8 +33,7 @@ func TestRouteTableUpToDate(t *testing.T) {
 
 func TestParseRoute(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	stone := `namespace files
+	src := `namespace files
 
 route list_folder/longpoll (ListFolderLongpollArg, ListFolderLongpollResult, ListFolderLongpollError)
     "doc"
@@ -47,25 +48,22 @@ route copy:2 (RelocationArg, RelocationResult, RelocationError)
 
 route copy (RelocationArg, Metadata, RelocationError) deprecated
 `
-	p := filepath.Join(dir, "files.stone")
-	if err := os.WriteFile(p, []byte(stone), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rs, err := parse(p)
+	f, err := stone.ParseFile("files.stone", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
+	rs := f.Namespace.Routes
 	if len(rs) != 3 {
 		t.Fatalf("parsed %d routes, want 3: %+v", len(rs), rs)
 	}
 	lp := rs[0]
-	if lp.name != "files/list_folder/longpoll" || lp.auth != "noauth" || lp.host != "notify" || lp.scope != "files.metadata.read" || lp.style != "rpc" {
+	if lp.FullName() != "files/list_folder/longpoll" || lp.Auth() != "noauth" || lp.Host() != "notify" || lp.Scope() != "files.metadata.read" || lp.Style() != "rpc" {
 		t.Errorf("longpoll = %+v", lp)
 	}
-	if rs[1].name != "files/copy_v2" || rs[1].auth != "user" || rs[1].host != "api" || rs[1].deprecated {
+	if rs[1].FullName() != "files/copy_v2" || rs[1].Auth() != "user" || rs[1].Host() != "api" || rs[1].Deprecated {
 		t.Errorf("copy:2 = %+v", rs[1])
 	}
-	if rs[2].name != "files/copy" || !rs[2].deprecated {
+	if rs[2].FullName() != "files/copy" || !rs[2].Deprecated {
 		t.Errorf("copy = %+v", rs[2])
 	}
 }
