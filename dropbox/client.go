@@ -169,35 +169,40 @@ type route struct {
 
 // Call calls an RPC-style route ("files/get_metadata") with arg as its JSON
 // argument (nil for none) and decodes the result into res (nil to discard
-// it): the way to reach a route that has no typed method. Failed calls are
-// retried by the client's RetryPolicy: rate limits always, server errors
-// and broken connections because an RPC argument can be sent again
-// (callers of routes whose repetition could do harm use CallOnce). Errors
-// are the types of errors.go.
+// it): the way to reach a route without going through its typed method.
+// For a route the client knows (see Routes) it follows the spec: the
+// route's host and authentication, one write at a time per account, and
+// repeats after a server error or a broken connection only when a repeat
+// cannot do harm. Other routes go to the api host with the user's token
+// and are repeated like reads; use CallOnce for those whose repetition
+// could do harm. Errors are the types of errors.go.
 func (c *Client) Call(ctx context.Context, routeName string, arg, res any) error {
-	return c.rpc(ctx, &route{name: routeName, host: "api", style: "rpc", auth: "user", idempotent: true}, arg, res, nil)
+	return c.rpc(ctx, lookupRoute(routeName, "rpc", "api", "user"), arg, res, nil)
 }
 
-// CallOnce is Call for routes whose repetition after a server error or a
-// broken connection could do harm: only rate limits are retried.
+// CallOnce is Call that never repeats the call after a server error or a
+// broken connection, since the first try may have taken effect; rate
+// limits, which Dropbox answers before doing anything, are still retried.
 func (c *Client) CallOnce(ctx context.Context, routeName string, arg, res any) error {
-	return c.rpc(ctx, &route{name: routeName, host: "api", style: "rpc", auth: "user"}, arg, res, nil)
+	rt := *lookupRoute(routeName, "rpc", "api", "user")
+	rt.idempotent = false
+	return c.rpc(ctx, &rt, arg, res, nil)
 }
 
-// CallNoAuth calls an RPC route of the notify host that takes no
-// authentication (files/list_folder/longpoll): Dropbox refuses an
+// CallNoAuth calls an RPC route that takes no authentication, on the
+// notify host (files/list_folder/longpoll): Dropbox refuses an
 // Authorization header there.
 func (c *Client) CallNoAuth(ctx context.Context, routeName string, arg, res any) error {
-	return c.rpc(ctx, &route{name: routeName, host: "notify", style: "rpc", auth: "noauth", idempotent: true}, arg, res, nil)
+	return c.rpc(ctx, lookupRoute(routeName, "rpc", "notify", "noauth"), arg, res, nil)
 }
 
 // CallUpload calls an upload-style route ("files/upload") with arg in the
 // Dropbox-API-Arg header and content as the body. A failed attempt is
-// repeated only when content can be sent again: it is an io.Seeker (a
-// *bytes.Reader, an *os.File, an *io.SectionReader), or the attempt read
-// none of it.
+// repeated only when the route allows it (as for Call) and content can be
+// sent again: it is an io.Seeker (a *bytes.Reader, an *os.File, an
+// *io.SectionReader), or the attempt read none of it.
 func (c *Client) CallUpload(ctx context.Context, routeName string, arg any, content io.Reader, res any) error {
-	return c.upload(ctx, &route{name: routeName, host: "content", style: "upload", auth: "user", idempotent: true}, arg, content, res, nil)
+	return c.upload(ctx, lookupRoute(routeName, "upload", "content", "user"), arg, content, res, nil)
 }
 
 // CallDownload calls a download-style route ("files/download"): the result
@@ -206,11 +211,17 @@ func (c *Client) CallUpload(ctx context.Context, routeName string, arg any, cont
 // is sent as the Range header ("bytes=100-"). Failures before the body
 // arrives are retried.
 func (c *Client) CallDownload(ctx context.Context, routeName string, arg, res any, rangeHeader string) (io.ReadCloser, error) {
-	r := &request{rt: &route{name: routeName, host: "content", style: "download", auth: "user", idempotent: true}, arg: arg, rangeHeader: rangeHeader}
-	if err := c.run(ctx, r, res); err != nil {
-		return nil, err
+	return c.downloadRange(ctx, lookupRoute(routeName, "download", "content", "user"), arg, res, nil, rangeHeader)
+}
+
+// lookupRoute returns the spec's description of the route with this name
+// and style, or for a route the client does not know one on host with
+// auth that may be repeated.
+func lookupRoute(name, style, host, auth string) *route {
+	if rt, ok := routesByName[name]; ok && rt.style == style {
+		return rt
 	}
-	return r.stream, nil
+	return &route{name: name, host: host, style: style, auth: auth, idempotent: true}
 }
 
 // rpc calls an RPC-style route; routeErr, when not nil, receives the

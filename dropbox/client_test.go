@@ -2,6 +2,7 @@ package dropbox_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"strings"
@@ -57,11 +58,10 @@ func TestCallRetries(t *testing.T) {
 	emu := dropboxtest.NewEmulator(t)
 	acct := emu.CreateAccount(t, dropboxtest.AccountArg{Email: "ada@example.com"})
 	c := dropbox.New(dropbox.WithBaseURL(emu.URL), dropbox.WithToken(acct.AccessToken), dropbox.WithRetryPolicy(fastRetries))
+	// A write goes through rate limits of both kinds: Dropbox did nothing.
 	for _, f := range []dropboxtest.Fault{
 		{Route: "files/create_folder_v2", Status: 429, Reason: "too_many_write_operations", Times: 1},
 		{Route: "files/create_folder_v2", Status: 429, Reason: "too_many_requests", Times: 1},
-		{Route: "files/create_folder_v2", Status: 503, Times: 1},
-		{Route: "files/create_folder_v2", Reset: true, Times: 1},
 	} {
 		emu.AddFault(t, f)
 	}
@@ -76,11 +76,29 @@ func TestCallRetries(t *testing.T) {
 	if res.Metadata.PathDisplay != "/Once" {
 		t.Errorf("result = %+v", res)
 	}
-	// CallOnce does not repeat after a 503: the first try may have worked.
-	emu.AddFault(t, dropboxtest.Fault{Route: "files/create_folder_v2", Status: 503, Times: 1})
-	var se *dropbox.ServerError
-	if err := c.CallOnce(t.Context(), "files/create_folder_v2", map[string]string{"path": "/Twice"}, nil); !errors.As(err, &se) || se.Status != 503 {
-		t.Errorf("CallOnce after a 503: %v", err)
+	// A read goes through server errors and dropped connections as well.
+	for _, f := range []dropboxtest.Fault{
+		{Route: "files/get_metadata", Status: 429, Reason: "too_many_requests", Times: 1},
+		{Route: "files/get_metadata", Status: 503, Times: 1},
+		{Route: "files/get_metadata", Reset: true, Times: 1},
+		{Route: "files/get_metadata", Status: 500, Times: 1},
+	} {
+		emu.AddFault(t, f)
+	}
+	if err := c.Call(t.Context(), "files/get_metadata", map[string]string{"path": "/once"}, nil); err != nil {
+		t.Fatalf("get_metadata through faults: %v", err)
+	}
+	// A write is not repeated after a 503: the first try may have worked.
+	// Call knows it from the spec; CallOnce says it of any route.
+	for _, call := range []func(context.Context, string, any, any) error{c.Call, c.CallOnce} {
+		emu.AddFault(t, dropboxtest.Fault{Route: "files/create_folder_v2", Status: 503, Times: 1})
+		var se *dropbox.ServerError
+		if err := call(t.Context(), "files/create_folder_v2", map[string]string{"path": "/Twice"}, nil); !errors.As(err, &se) || se.Status != 503 {
+			t.Errorf("a write after a 503: %v", err)
+		}
+	}
+	if err := c.CallOnce(t.Context(), "files/get_metadata", map[string]string{"path": "/twice"}, nil); !errors.Is(err, dropbox.ErrNotFound) {
+		t.Errorf("the refused write happened: %v", err)
 	}
 }
 
@@ -97,8 +115,6 @@ func TestUploadDownloadLongpoll(t *testing.T) {
 	if err := c.Call(ctx, "files/list_folder/get_latest_cursor", map[string]any{"path": ""}, &cur); err != nil {
 		t.Fatal(err)
 	}
-	// A 503 on the first upload attempt is retried: the bytes are in memory.
-	emu.AddFault(t, dropboxtest.Fault{Route: "files/upload", Status: 503, Times: 1})
 	var up struct {
 		PathDisplay string `json:"path_display"`
 		ContentHash string `json:"content_hash"`
@@ -135,8 +151,9 @@ func TestUploadDownloadLongpoll(t *testing.T) {
 	}
 }
 
-// TestUploadBodies: an upload whose body can seek is sent again after a
-// 503; one that cannot is not, and the error says why.
+// TestUploadBodies: bytes for an upload session whose body can seek are
+// sent again after a 503; a body that cannot seek is not, and the error
+// says why.
 func TestUploadBodies(t *testing.T) {
 	t.Parallel()
 	emu := dropboxtest.NewEmulator(t)
@@ -144,33 +161,41 @@ func TestUploadBodies(t *testing.T) {
 	c := dropbox.New(dropbox.WithBaseURL(emu.URL), dropbox.WithToken(acct.AccessToken), dropbox.WithRetryPolicy(fastRetries))
 	ctx := t.Context()
 	data := bytes.Repeat([]byte("0123456789abcdef"), 64<<10) // 1 MiB
+	start := func(body io.Reader) (string, error) {
+		res, err := c.Files.UploadSessionStart(ctx, &dropbox.UploadSessionStartArg{}, body)
+		if err != nil {
+			return "", err
+		}
+		return res.SessionID, nil
+	}
 
 	// A section of a larger source, part-way in: only its bytes go, twice.
 	src := io.NewSectionReader(bytes.NewReader(append([]byte("skip"), data...)), 4, int64(len(data)))
-	emu.AddFault(t, dropboxtest.Fault{Route: "files/upload", Status: 503, Times: 1})
-	var up struct {
-		Size        int    `json:"size"`
-		ContentHash string `json:"content_hash"`
-	}
-	if err := c.CallUpload(ctx, "files/upload", map[string]any{"path": "/seek.bin"}, src, &up); err != nil {
+	emu.AddFault(t, dropboxtest.Fault{Route: "files/upload_session/start", Status: 503, Times: 1})
+	id, err := start(src)
+	if err != nil {
 		t.Fatalf("seekable body after a 503: %v", err)
 	}
-	if up.Size != len(data) || up.ContentHash != contenthash.Of(data) {
-		t.Errorf("seekable upload = %+v", up)
+	md, err := c.Files.UploadSessionFinish(ctx, &dropbox.UploadSessionFinishArg{
+		Cursor: dropbox.UploadSessionCursor{SessionID: id, Offset: uint64(len(data))},
+		Commit: dropbox.CommitInfo{Path: "/seek.bin"},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md.Size != uint64(len(data)) || md.GetContentHash() != contenthash.Of(data) {
+		t.Errorf("seekable upload = %d bytes, hash %s", md.Size, md.GetContentHash())
 	}
 
 	// A pipe cannot be read twice.
-	emu.AddFault(t, dropboxtest.Fault{Route: "files/upload", Status: 503, Times: 1})
-	err := c.CallUpload(ctx, "files/upload", map[string]any{"path": "/stream.bin"}, io.MultiReader(bytes.NewReader(data)), nil)
+	emu.AddFault(t, dropboxtest.Fault{Route: "files/upload_session/start", Status: 503, Times: 1})
+	_, err = start(io.MultiReader(bytes.NewReader(data)))
 	var se *dropbox.ServerError
 	if !errors.As(err, &se) || !strings.Contains(err.Error(), "cannot be sent again") {
 		t.Errorf("stream body after a 503: %v", err)
 	}
-	if err := c.Call(ctx, "files/get_metadata", map[string]any{"path": "/stream.bin"}, nil); !errors.Is(err, dropbox.ErrNotFound) {
-		t.Errorf("half-sent stream left a file: %v", err)
-	}
 	// With no fault it goes through, chunked.
-	if err := c.CallUpload(ctx, "files/upload", map[string]any{"path": "/stream.bin"}, io.MultiReader(bytes.NewReader(data)), &up); err != nil || up.Size != len(data) {
-		t.Errorf("stream upload = %+v, %v", up, err)
+	if _, err := start(io.MultiReader(bytes.NewReader(data))); err != nil {
+		t.Errorf("stream upload: %v", err)
 	}
 }

@@ -356,7 +356,7 @@ func (s *FilesService) GetThumbnailV2(ctx context.Context, arg *ThumbnailV2Arg) 
 var routeFilesListFolder = &route{name: "files/list_folder", host: "api", style: "rpc", auth: "app, user", write: false, idempotent: true}
 
 // ListFolder calls files/list_folder. Starts returning the contents of a folder. If the
-// result's ListFolderResult.has_more field is true, call list_folder/continue with the
+// result's ListFolderResult.HasMore field is true, call list_folder/continue with the
 // returned ListFolderResult.cursor to retrieve more entries. If you're using
 // ListFolderArg.recursive set to true to keep a local cache of the contents of a Dropbox
 // account, iterate through each entry in order and process them as follows to keep your
@@ -677,8 +677,8 @@ var routeFilesUploadSessionAppendBatch = &route{name: "files/upload_session/appe
 // UploadSessionAppendBatch calls files/upload_session/append_batch. Append more data to
 // multiple upload sessions. Each piece of file content to append to each upload session
 // should be concatenated in the request body, in the order delineated by
-// UploadSessionAppendBatchArg.entries and their individual lengths indicated by
-// UploadSessionAppendBatchArgEntry.length. A single request should not upload more than
+// UploadSessionAppendBatchArg.Entries and their individual lengths indicated by
+// UploadSessionAppendBatchArgEntry.Length. A single request should not upload more than
 // 150 MiB. The maximum size of a file one can upload to an upload session is 2^41 - 2^22
 // (2,199,019,061,248) bytes. Calls to this endpoint will count as data transport calls
 // for any Dropbox Business teams with a limit on the number of data transport calls
@@ -736,7 +736,7 @@ var routeFilesUploadSessionFinishBatch = &route{name: "files/upload_session/fini
 // upload_session/append_v2 to upload file contents. We recommend uploading many files in
 // parallel to increase throughput. Once the file contents have been uploaded, rather than
 // calling upload_session/finish, use this route to finish all your upload sessions in a
-// single request. UploadSessionStartArg.close or UploadSessionAppendArg.close needs to be
+// single request. UploadSessionStartArg.Close or UploadSessionAppendArg.Close needs to be
 // true for the last upload_session/start or upload_session/append_v2 call. The maximum
 // size of a file one can upload to an upload session is 2^41 - 2^22 (2,199,019,061,248)
 // bytes. This route will return a job_id immediately and do the async commit job in
@@ -779,7 +779,7 @@ var routeFilesUploadSessionFinishBatchV2 = &route{name: "files/upload_session/fi
 // upload_session/append_v2 to upload file contents. We recommend uploading many files in
 // parallel to increase throughput. Once the file contents have been uploaded, rather than
 // calling upload_session/finish, use this route to finish all your upload sessions in a
-// single request. UploadSessionStartArg.close or UploadSessionAppendArg.close needs to be
+// single request. UploadSessionStartArg.Close or UploadSessionAppendArg.Close needs to be
 // true for the last upload_session/start or upload_session/append_v2 call of each upload
 // session. The maximum size of a file one can upload to an upload session is 2^41 - 2^22
 // (2,199,019,061,248) bytes. We allow up to 1000 entries in a single request. Calls to
@@ -805,24 +805,24 @@ var routeFilesUploadSessionStart = &route{name: "files/upload_session/start", ho
 // file in Dropbox. A single request should not upload more than 150 MiB. The maximum size
 // of a file one can upload to an upload session is 2^41 - 2^22 (2,199,019,061,248) bytes.
 // An upload session can be used for a maximum of 7 days. Attempting to use a
-// UploadSessionStartResult.session_id with upload_session/append_v2 or other upload
+// UploadSessionStartResult.SessionID with upload_session/append_v2 or other upload
 // session routes more than 7 days after its creation will return
-// UploadSessionLookupError.not_found. Calls to this endpoint will count as data transport
+// UploadSessionLookupErrorNotFound. Calls to this endpoint will count as data transport
 // calls for any Dropbox Business teams with a limit on the number of data transport calls
 // allowed per month. For more information, see the Data transport limit page
 // https://www.dropbox.com/developers/reference/data-transport-limit. By default, upload
 // sessions require you to send content of the file in sequential order via consecutive
 // upload_session/start, upload_session/append_v2, and upload_session/finish calls (or
 // their batch variants). For better performance, you can optionally set
-// UploadSessionStartArg.session_type to UploadSessionType.concurrent to start a
-// concurrent upload session. Concurrent upload sessions may upload file data in
-// concurrent upload_session/append_v2 requests, with a few caveats. After all of the
-// requests are complete, finish the session with upload_session/finish as normal. You can
-// not send data in a upload_session/start or upload_session/finish call, only with
+// UploadSessionStartArg.SessionType to UploadSessionTypeConcurrent to start a concurrent
+// upload session. Concurrent upload sessions may upload file data in concurrent
+// upload_session/append_v2 requests, with a few caveats. After all of the requests are
+// complete, finish the session with upload_session/finish as normal. You can not send
+// data in a upload_session/start or upload_session/finish call, only with
 // upload_session/append_v2 or upload_session/append_batch. Also, the length of the
 // uploaded data in a call to upload_session/append_v2 or upload_session/append_batch must
 // be a multiple of 2^22 (4,194,304) bytes, except for the final append request with
-// UploadSessionAppendArg.close or UploadSessionAppendBatchArgEntry.close set to true that
+// UploadSessionAppendArg.Close or UploadSessionAppendBatchArgEntry.Close set to true that
 // may contain any remaining data.
 //
 // A 409 answer is an *APIError wrapping a *UploadSessionStartError.

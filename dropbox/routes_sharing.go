@@ -309,7 +309,7 @@ var routeSharingShareFolder = &route{name: "sharing/share_folder", host: "api", 
 // ShareFolder calls sharing/share_folder. Share a folder with collaborators. Most sharing
 // will be completed synchronously. Large folders will be completed asynchronously. To
 // make testing the async case repeatable, set `ShareFolderArg.force_async`. If a
-// ShareFolderLaunch.async_job_id is returned, you'll need to call check_share_job_status
+// ShareFolderLaunchAsyncJobID is returned, you'll need to call check_share_job_status
 // until the action completes to get the metadata for the folder.
 //
 // A 409 answer is an *APIError wrapping a *ShareFolderError.

@@ -25,7 +25,7 @@ var routeTeamMembersGetInfo = &route{name: "team/members/get_info", host: "api",
 
 // MembersGetInfo calls team/members/get_info. Returns information about multiple team
 // members. Permission : Team information This endpoint will return
-// MembersGetInfoItem.id_not_found, for IDs (or emails) that cannot be matched to a valid
+// MembersGetInfoItemIDNotFound, for IDs (or emails) that cannot be matched to a valid
 // team member.
 //
 // A 409 answer is an *APIError wrapping a *MembersGetInfoError.
@@ -41,7 +41,7 @@ var routeTeamMembersGetInfoV2 = &route{name: "team/members/get_info_v2", host: "
 
 // MembersGetInfoV2 calls team/members/get_info_v2. Returns information about multiple
 // team members. Permission : Team information This endpoint will return
-// MembersGetInfoItem.id_not_found, for IDs (or emails) that cannot be matched to a valid
+// MembersGetInfoItemIDNotFound, for IDs (or emails) that cannot be matched to a valid
 // team member.
 //
 // A 409 answer is an *APIError wrapping a *MembersGetInfoError.
@@ -180,8 +180,8 @@ var routeTeamTeamFolderArchiveCheck = &route{name: "team/team_folder/archive/che
 // TeamFolderArchiveCheck calls team/team_folder/archive/check. Returns the status of an
 // asynchronous job for archiving a team folder. The job may show '.tag' as complete, but
 // the team folder could still be in the process of archiving (indicated by
-// TeamFolderMetadata.status with 'archive_in_progress'). To confirm that the team folder
-// is fully archived, check the field TeamFolderMetadata.status in the response for the
+// TeamFolderMetadata.Status with 'archive_in_progress'). To confirm that the team folder
+// is fully archived, check the field TeamFolderMetadata.Status in the response for the
 // value 'archived'. Permission : Team member file access.
 //
 // A 409 answer is an *APIError wrapping a *PollError.

@@ -92,7 +92,7 @@ type TeamRootInfo struct {
 	// The namespace ID for user's root namespace. It will be the namespace ID of the shared
 	// team root if the user is member of a team with a separate team root, or the user root
 	// if user is member of a team with separate distinct roots for users. Otherwise it will
-	// be the same as RootInfo.home_namespace_id.
+	// be the same as RootInfo.HomeNamespaceID.
 	RootNamespaceID string `json:"root_namespace_id"`
 	// The namespace ID for user's home namespace.
 	HomeNamespaceID string `json:"home_namespace_id"`
@@ -109,7 +109,7 @@ type UserRootInfo struct {
 	// The namespace ID for user's root namespace. It will be the namespace ID of the shared
 	// team root if the user is member of a team with a separate team root, or the user root
 	// if user is member of a team with separate distinct roots for users. Otherwise it will
-	// be the same as RootInfo.home_namespace_id.
+	// be the same as RootInfo.HomeNamespaceID.
 	RootNamespaceID string `json:"root_namespace_id"`
 	// The namespace ID for user's home namespace.
 	HomeNamespaceID string `json:"home_namespace_id"`

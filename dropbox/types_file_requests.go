@@ -812,7 +812,7 @@ type ListFileRequestsV2Result struct {
 	// Pass the cursor into list/continue to obtain additional file requests.
 	Cursor string `json:"cursor"`
 	// Is true if there are additional file requests that have not been returned yet. An
-	// additional call to :route:list/continue` can retrieve them.
+	// additional call to list/continue can retrieve them.
 	HasMore bool `json:"has_more"`
 }
 

@@ -165,7 +165,7 @@ type CommitInfo struct {
 	// List of custom properties to add to file.
 	PropertyGroups []PropertyGroup `json:"property_groups,omitempty"`
 	// Be more strict about how each WriteMode detects conflict. For example, always return a
-	// conflict error when mode = WriteMode.update and the given "rev" doesn't match the
+	// conflict error when mode = WriteModeUpdate and the given "rev" doesn't match the
 	// existing file's "rev", even if the existing file has been deleted. This also forces a
 	// conflict even when the target path refers to a file with identical contents. Defaults
 	// to false.
@@ -377,8 +377,8 @@ func (u CreateFolderBatchLaunch) IsZero() bool { return u.Tag == "" }
 //
 // It holds the fields of FileOpsResult first, flattened.
 type CreateFolderBatchResult struct {
-	// Each entry in CreateFolderBatchArg.paths will appear at the same position inside
-	// CreateFolderBatchResult.entries.
+	// Each entry in CreateFolderBatchArg.Paths will appear at the same position inside
+	// CreateFolderBatchResult.Entries.
 	Entries []CreateFolderBatchResultEntry `json:"entries"`
 }
 
@@ -584,7 +584,7 @@ type DeleteBatchError struct {
 // Tags of DeleteBatchError.
 const (
 	// DeleteBatchErrorTooManyWriteOperations is the "too_many_write_operations" tag of
-	// DeleteBatchError. Use DeleteError.too_many_write_operations. delete_batch now provides
+	// DeleteBatchError. Use DeleteErrorTooManyWriteOperations. delete_batch now provides
 	// smaller granularity about which entry has failed because of this.
 	//
 	// Deprecated: Dropbox deprecated this member.
@@ -738,8 +738,8 @@ func (u DeleteBatchLaunch) IsZero() bool { return u.Tag == "" }
 //
 // It holds the fields of FileOpsResult first, flattened.
 type DeleteBatchResult struct {
-	// Each entry in DeleteBatchArg.entries will appear at the same position inside
-	// DeleteBatchResult.entries.
+	// Each entry in DeleteBatchArg.Entries will appear at the same position inside
+	// DeleteBatchResult.Entries.
 	Entries []DeleteBatchResultEntry `json:"entries"`
 }
 
@@ -907,8 +907,8 @@ type DeletedMetadata struct {
 	// correct casing. Changes to only the casing of paths won't be returned by
 	// list_folder/continue. This field will be null if the file or folder is not mounted.
 	PathDisplay *string `json:"path_display,omitempty"`
-	// Please use FileSharingInfo.parent_shared_folder_id or
-	// FolderSharingInfo.parent_shared_folder_id instead.
+	// Please use FileSharingInfo.ParentSharedFolderID or
+	// FolderSharingInfo.ParentSharedFolderID instead.
 	//
 	// Deprecated: Dropbox deprecated this field.
 	ParentSharedFolderID *string `json:"parent_shared_folder_id,omitempty"`
@@ -1208,27 +1208,27 @@ type FileCategory struct {
 
 // Tags of FileCategory.
 const (
-	// FileCategoryImage is the "image" tag of FileCategory. jpg, png, gif, and more.
+	// FileCategoryImage is the "image" tag of FileCategory. Jpg, png, gif, and more.
 	FileCategoryImage = "image"
-	// FileCategoryDocument is the "document" tag of FileCategory. doc, docx, txt, and more.
+	// FileCategoryDocument is the "document" tag of FileCategory. Doc, docx, txt, and more.
 	FileCategoryDocument = "document"
 	// FileCategoryPdf is the "pdf" tag of FileCategory. pdf.
 	FileCategoryPdf = "pdf"
-	// FileCategorySpreadsheet is the "spreadsheet" tag of FileCategory. xlsx, xls, csv, and
+	// FileCategorySpreadsheet is the "spreadsheet" tag of FileCategory. Xlsx, xls, csv, and
 	// more.
 	FileCategorySpreadsheet = "spreadsheet"
-	// FileCategoryPresentation is the "presentation" tag of FileCategory. ppt, pptx, key,
+	// FileCategoryPresentation is the "presentation" tag of FileCategory. Ppt, pptx, key,
 	// and more.
 	FileCategoryPresentation = "presentation"
 	// FileCategoryAudio is the "audio" tag of FileCategory. mp3, wav, mid, and more.
 	FileCategoryAudio = "audio"
-	// FileCategoryVideo is the "video" tag of FileCategory. mov, wmv, mp4, and more.
+	// FileCategoryVideo is the "video" tag of FileCategory. Mov, wmv, mp4, and more.
 	FileCategoryVideo = "video"
-	// FileCategoryFolder is the "folder" tag of FileCategory. dropbox folder.
+	// FileCategoryFolder is the "folder" tag of FileCategory. Dropbox folder.
 	FileCategoryFolder = "folder"
-	// FileCategoryPaper is the "paper" tag of FileCategory. dropbox paper doc.
+	// FileCategoryPaper is the "paper" tag of FileCategory. Dropbox paper doc.
 	FileCategoryPaper = "paper"
-	// FileCategoryOthers is the "others" tag of FileCategory. any file not in one of the
+	// FileCategoryOthers is the "others" tag of FileCategory. Any file not in one of the
 	// categories above.
 	FileCategoryOthers = "others"
 )
@@ -1292,8 +1292,8 @@ type FileMetadata struct {
 	// correct casing. Changes to only the casing of paths won't be returned by
 	// list_folder/continue. This field will be null if the file or folder is not mounted.
 	PathDisplay *string `json:"path_display,omitempty"`
-	// Please use FileSharingInfo.parent_shared_folder_id or
-	// FolderSharingInfo.parent_shared_folder_id instead.
+	// Please use FileSharingInfo.ParentSharedFolderID or
+	// FolderSharingInfo.ParentSharedFolderID instead.
 	//
 	// Deprecated: Dropbox deprecated this field.
 	ParentSharedFolderID *string `json:"parent_shared_folder_id,omitempty"`
@@ -1429,8 +1429,8 @@ type FolderMetadata struct {
 	// correct casing. Changes to only the casing of paths won't be returned by
 	// list_folder/continue. This field will be null if the file or folder is not mounted.
 	PathDisplay *string `json:"path_display,omitempty"`
-	// Please use FileSharingInfo.parent_shared_folder_id or
-	// FolderSharingInfo.parent_shared_folder_id instead.
+	// Please use FileSharingInfo.ParentSharedFolderID or
+	// FolderSharingInfo.ParentSharedFolderID instead.
 	//
 	// Deprecated: Dropbox deprecated this field.
 	ParentSharedFolderID *string `json:"parent_shared_folder_id,omitempty"`
@@ -1474,7 +1474,7 @@ type FolderSharingInfo struct {
 type GetMetadataArg struct {
 	// The path of a file or folder on Dropbox.
 	Path string `json:"path"`
-	// If true, FileMetadata.media_info is set for photo and video. Defaults to false.
+	// If true, FileMetadata.MediaInfo is set for photo and video. Defaults to false.
 	IncludeMediaInfo bool `json:"include_media_info,omitzero"`
 	// If true, DeletedMetadata will be returned for deleted file or folder, otherwise
 	// LookupError.not_found will be returned. Defaults to false.
@@ -1482,7 +1482,7 @@ type GetMetadataArg struct {
 	// If true, the results will include a flag for each file indicating whether or not that
 	// file has any explicit members. Defaults to false.
 	IncludeHasExplicitSharedMembers bool `json:"include_has_explicit_shared_members,omitzero"`
-	// If set to a valid list of template IDs, FileMetadata.property_groups is set if there
+	// If set to a valid list of template IDs, FileMetadata.PropertyGroups is set if there
 	// exists property data associated with the file and each of the listed templates.
 	IncludePropertyGroups *TemplateFilterBase `json:"include_property_groups,omitempty"`
 }
@@ -1740,12 +1740,12 @@ type ListFolderArg struct {
 	Path string `json:"path"`
 	// If true, the list folder operation will be applied recursively to all subfolders and
 	// the response will contain contents of all subfolders. In some cases, setting
-	// ListFolderArg.recursive to true may lead to performance issues or errors, especially
+	// ListFolderArg.Recursive to true may lead to performance issues or errors, especially
 	// when traversing folder structures with a large number of items. A workaround for such
-	// cases is to set ListFolderArg.recursive to false and traverse subfolders one at a
+	// cases is to set ListFolderArg.Recursive to false and traverse subfolders one at a
 	// time. Defaults to false.
 	Recursive bool `json:"recursive,omitzero"`
-	// If true, FileMetadata.media_info is set for photo and video. This parameter will no
+	// If true, FileMetadata.MediaInfo is set for photo and video. This parameter will no
 	// longer have an effect starting December 2, 2019. Defaults to false.
 	//
 	// Deprecated: Dropbox deprecated this field.
@@ -1763,10 +1763,10 @@ type ListFolderArg struct {
 	// number and there can be slightly more entries returned in some cases.
 	Limit *uint32 `json:"limit,omitempty"`
 	// A shared link to list the contents of. If the link is password-protected, the password
-	// must be provided. If this field is present, ListFolderArg.path will be relative to
+	// must be provided. If this field is present, ListFolderArg.Path will be relative to
 	// root of the shared link. Only non-recursive mode is supported for shared link.
 	SharedLink *SharedLink `json:"shared_link,omitempty"`
-	// If set to a valid list of template IDs, FileMetadata.property_groups is set if there
+	// If set to a valid list of template IDs, FileMetadata.PropertyGroups is set if there
 	// exists property data associated with the file and each of the listed templates.
 	IncludePropertyGroups *TemplateFilterBase `json:"include_property_groups,omitempty"`
 	// If true, include files that are not downloadable, i.e. Google Docs. Defaults to true.
@@ -1935,7 +1935,7 @@ type ListFolderGetLatestCursorResult struct {
 // ListFolderLongpollArg is the spec's files.ListFolderLongpollArg.
 type ListFolderLongpollArg struct {
 	// A cursor as returned by list_folder or list_folder/continue. Cursors retrieved by
-	// setting ListFolderArg.include_media_info to true are not supported.
+	// setting ListFolderArg.IncludeMediaInfo to true are not supported.
 	Cursor string `json:"cursor"`
 	// A timeout in seconds. The request will block for at most this length of time, plus up
 	// to 90 seconds of random jitter added to avoid the thundering herd problem. Care should
@@ -3176,12 +3176,12 @@ const (
 	// The operation would involve more than 10,000 files and folders.
 	RelocationBatchErrorTooManyFiles = "too_many_files"
 	// RelocationBatchErrorDuplicatedOrNestedPaths is the "duplicated_or_nested_paths" tag of
-	// RelocationBatchError. There are duplicated/nested paths among RelocationArg.from_path
-	// and RelocationArg.to_path.
+	// RelocationBatchError. There are duplicated/nested paths among RelocationArg.FromPath
+	// and RelocationArg.ToPath.
 	RelocationBatchErrorDuplicatedOrNestedPaths = "duplicated_or_nested_paths"
 	// RelocationBatchErrorCantTransferOwnership is the "cant_transfer_ownership" tag of
 	// RelocationBatchError. Your move operation would result in an ownership transfer. You
-	// may reissue the request with the field RelocationArg.allow_ownership_transfer to true.
+	// may reissue the request with the field RelocationArg.AllowOwnershipTransfer to true.
 	RelocationBatchErrorCantTransferOwnership = "cant_transfer_ownership"
 	// RelocationBatchErrorInsufficientQuota is the "insufficient_quota" tag of
 	// RelocationBatchError. The current user does not have enough space to move or copy the
@@ -3618,8 +3618,8 @@ func (u RelocationBatchV2Launch) IsZero() bool { return u.Tag == "" }
 //
 // It holds the fields of FileOpsResult first, flattened.
 type RelocationBatchV2Result struct {
-	// Each entry in CopyBatchArg.entries or MoveBatchArg.entries will appear at the same
-	// position inside RelocationBatchV2Result.entries.
+	// Each entry in CopyBatchArg.entries or MoveBatchArg.Entries will appear at the same
+	// position inside RelocationBatchV2Result.Entries.
 	Entries []RelocationBatchResultEntry `json:"entries"`
 }
 
@@ -3670,12 +3670,12 @@ const (
 	// operation would involve more than 10,000 files and folders.
 	RelocationErrorTooManyFiles = "too_many_files"
 	// RelocationErrorDuplicatedOrNestedPaths is the "duplicated_or_nested_paths" tag of
-	// RelocationError. There are duplicated/nested paths among RelocationArg.from_path and
-	// RelocationArg.to_path.
+	// RelocationError. There are duplicated/nested paths among RelocationArg.FromPath and
+	// RelocationArg.ToPath.
 	RelocationErrorDuplicatedOrNestedPaths = "duplicated_or_nested_paths"
 	// RelocationErrorCantTransferOwnership is the "cant_transfer_ownership" tag of
 	// RelocationError. Your move operation would result in an ownership transfer. You may
-	// reissue the request with the field RelocationArg.allow_ownership_transfer to true.
+	// reissue the request with the field RelocationArg.AllowOwnershipTransfer to true.
 	RelocationErrorCantTransferOwnership = "cant_transfer_ownership"
 	// RelocationErrorInsufficientQuota is the "insufficient_quota" tag of RelocationError.
 	// The current user does not have enough space to move or copy the files.
@@ -4580,8 +4580,8 @@ type ThumbnailV2Arg struct {
 	Size ThumbnailSize `json:"size,omitzero"`
 	// How to resize and crop the image to achieve the desired size. Defaults to strict.
 	Mode ThumbnailMode `json:"mode,omitzero"`
-	// Normally, FileMetadata.media_info is set for photo and video. When this flag is true,
-	// FileMetadata.media_info is not populated. This improves latency for use cases where
+	// Normally, FileMetadata.MediaInfo is set for photo and video. When this flag is true,
+	// FileMetadata.MediaInfo is not populated. This improves latency for use cases where
 	// `media_info` is not needed.
 	ExcludeMediaInfo *bool `json:"exclude_media_info,omitempty"`
 }
@@ -4692,7 +4692,7 @@ type UploadArg struct {
 	// List of custom properties to add to file.
 	PropertyGroups []PropertyGroup `json:"property_groups,omitempty"`
 	// Be more strict about how each WriteMode detects conflict. For example, always return a
-	// conflict error when mode = WriteMode.update and the given "rev" doesn't match the
+	// conflict error when mode = WriteModeUpdate and the given "rev" doesn't match the
 	// existing file's "rev", even if the existing file has been deleted. This also forces a
 	// conflict even when the target path refers to a file with identical contents. Defaults
 	// to false.
@@ -4978,8 +4978,8 @@ func (u *UploadSessionAppendBatchError) Error() string {
 
 // UploadSessionAppendBatchResult is the spec's files.UploadSessionAppendBatchResult.
 type UploadSessionAppendBatchResult struct {
-	// Each entry in UploadSessionAppendBatchArg.entries will appear at the same position
-	// inside UploadSessionAppendBatchResult.entries.
+	// Each entry in UploadSessionAppendBatchArg.Entries will appear at the same position
+	// inside UploadSessionAppendBatchResult.Entries.
 	Entries []UploadSessionAppendBatchResultEntry `json:"entries"`
 }
 
@@ -5273,8 +5273,8 @@ func (u UploadSessionFinishBatchLaunch) IsZero() bool { return u.Tag == "" }
 
 // UploadSessionFinishBatchResult is the spec's files.UploadSessionFinishBatchResult.
 type UploadSessionFinishBatchResult struct {
-	// Each entry in UploadSessionFinishBatchArg.entries will appear at the same position
-	// inside UploadSessionFinishBatchResult.entries.
+	// Each entry in UploadSessionFinishBatchArg.Entries will appear at the same position
+	// inside UploadSessionFinishBatchResult.Entries.
 	Entries []UploadSessionFinishBatchResultEntry `json:"entries"`
 }
 
@@ -5563,7 +5563,7 @@ type UploadSessionStartArg struct {
 	// upload_session/append_v2 anymore with the current session. Defaults to false.
 	Close bool `json:"close,omitzero"`
 	// Type of upload session you want to start. If not specified, default is
-	// UploadSessionType.sequential.
+	// UploadSessionTypeSequential.
 	SessionType *UploadSessionType `json:"session_type,omitempty"`
 	// A hash of the file content uploaded in this call. If provided and the uploaded content
 	// does not match this hash, an error will be returned. For more information see our
@@ -5574,7 +5574,7 @@ type UploadSessionStartArg struct {
 // UploadSessionStartBatchArg is the spec's files.UploadSessionStartBatchArg.
 type UploadSessionStartBatchArg struct {
 	// Type of upload session you want to start. If not specified, default is
-	// UploadSessionType.sequential.
+	// UploadSessionTypeSequential.
 	SessionType *UploadSessionType `json:"session_type,omitempty"`
 	// The number of upload sessions to start.
 	NumSessions uint64 `json:"num_sessions"`

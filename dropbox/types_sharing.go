@@ -176,7 +176,7 @@ type AddFolderMemberError struct {
 	// AccessError is set with Tag AddFolderMemberErrorAccessError. Unable to access shared
 	// folder.
 	AccessError *SharedFolderAccessError
-	// BadMember is set with Tag AddFolderMemberErrorBadMember. AddFolderMemberArg.members
+	// BadMember is set with Tag AddFolderMemberErrorBadMember. AddFolderMemberArg.Members
 	// contains a bad invitation recipient.
 	BadMember *AddMemberSelectorError
 	// TooManyMembers is set with Tag AddFolderMemberErrorTooManyMembers. The value is the
@@ -201,7 +201,7 @@ const (
 	// The current user has been banned.
 	AddFolderMemberErrorBannedMember = "banned_member"
 	// AddFolderMemberErrorBadMember is the "bad_member" tag of AddFolderMemberError.
-	// AddFolderMemberArg.members contains a bad invitation recipient.
+	// AddFolderMemberArg.Members contains a bad invitation recipient.
 	AddFolderMemberErrorBadMember = "bad_member"
 	// AddFolderMemberErrorCantShareOutsideTeam is the "cant_share_outside_team" tag of
 	// AddFolderMemberError. Your team policy does not allow sharing outside of the team.
@@ -302,8 +302,7 @@ func (u *AddFolderMemberError) Error() string { return unionError("AddFolderMemb
 type AddMember struct {
 	// The member to add to the shared folder.
 	Member MemberSelector `json:"member"`
-	// The access level to grant member to the shared folder. AccessLevel.owner is
-	// disallowed.
+	// The access level to grant member to the shared folder. AccessLevelOwner is disallowed.
 	AccessLevel *AccessLevel `json:"access_level,omitempty"`
 }
 
@@ -348,7 +347,7 @@ const (
 	AddMemberSelectorErrorUnverifiedDropboxID = "unverified_dropbox_id"
 	// AddMemberSelectorErrorGroupDeleted is the "group_deleted" tag of
 	// AddMemberSelectorError. At least one of the specified groups in
-	// AddFolderMemberArg.members is deleted.
+	// AddFolderMemberArg.Members is deleted.
 	AddMemberSelectorErrorGroupDeleted = "group_deleted"
 	// AddMemberSelectorErrorGroupNotOnTeam is the "group_not_on_team" tag of
 	// AddMemberSelectorError. Sharing to a group that is not on the current user's team.
@@ -396,7 +395,7 @@ func (u *AddMemberSelectorError) tagPath() []string {
 	return []string{u.Tag}
 }
 
-// AlphaResolvedVisibility is the spec's sharing.AlphaResolvedVisibility. check
+// AlphaResolvedVisibility is the spec's sharing.AlphaResolvedVisibility. Check
 // documentation for ResolvedVisibility.
 //
 // It has the members of ResolvedVisibility first.
@@ -876,7 +875,7 @@ type GetMetadataArgs struct {
 	// The ID for the shared folder.
 	SharedFolderID string `json:"shared_folder_id"`
 	// A list of `FolderAction`s corresponding to `FolderPermission`s that should appear in
-	// the response's SharedFolderMetadata.permissions field describing the actions the
+	// the response's SharedFolderMetadata.Permissions field describing the actions the
 	// authenticated user can perform on the folder.
 	Actions []FolderAction `json:"actions,omitempty"`
 }
@@ -1371,7 +1370,7 @@ func (u *LinkAudience) UnmarshalJSON(b []byte) error {
 // IsZero reports whether u holds nothing (its Tag is empty).
 func (u LinkAudience) IsZero() bool { return u.Tag == "" }
 
-// LinkAudienceDisallowedReason is the spec's sharing.LinkAudienceDisallowedReason. check
+// LinkAudienceDisallowedReason is the spec's sharing.LinkAudienceDisallowedReason. Check
 // documentation for VisibilityPolicyDisallowedReason.
 //
 // It has the members of VisibilityPolicyDisallowedReason first.
@@ -1624,7 +1623,7 @@ type LinkPermissions struct {
 	// expiration. Not provided if the link is not team owned.
 	DaysToExpirePolicy *DefaultLinkExpirationDaysPolicy `json:"days_to_expire_policy,omitempty"`
 	// When owning team's policy change_shared_link_expiration_policy is
-	// ChangeLinkExpirationPolicy.not_allowed, the updated externally available shared link
+	// ChangeLinkExpirationPolicyNotAllowed, the updated externally available shared link
 	// expiration value cannot be less strict than days_to_expire_policy. In this case
 	// days_to_expire_policy is expected to be different from `none`. Not provided if the
 	// link is not team owned.
@@ -1649,7 +1648,7 @@ type LinkSettings struct {
 // It holds the fields of ListFolderMembersCursorArg first, flattened.
 type ListFolderMembersArgs struct {
 	// This is a list indicating whether each returned member will include a boolean value
-	// MemberPermission.allow that describes whether the current user can perform the
+	// MemberPermission.Allow that describes whether the current user can perform the
 	// MemberAction on the member.
 	Actions []MemberAction `json:"actions,omitempty"`
 	// The maximum number of results that include members, groups and invitees to return per
@@ -1692,7 +1691,7 @@ const (
 	// ListFolderMembersContinueError.
 	ListFolderMembersContinueErrorAccessError = "access_error"
 	// ListFolderMembersContinueErrorInvalidCursor is the "invalid_cursor" tag of
-	// ListFolderMembersContinueError. ListFolderMembersContinueArg.cursor is invalid.
+	// ListFolderMembersContinueError. ListFolderMembersContinueArg.Cursor is invalid.
 	ListFolderMembersContinueErrorInvalidCursor = "invalid_cursor"
 )
 
@@ -1744,7 +1743,7 @@ func (u *ListFolderMembersContinueError) Error() string {
 // ListFolderMembersCursorArg is the spec's sharing.ListFolderMembersCursorArg.
 type ListFolderMembersCursorArg struct {
 	// This is a list indicating whether each returned member will include a boolean value
-	// MemberPermission.allow that describes whether the current user can perform the
+	// MemberPermission.Allow that describes whether the current user can perform the
 	// MemberAction on the member.
 	Actions []MemberAction `json:"actions,omitempty"`
 	// The maximum number of results that include members, groups and invitees to return per
@@ -1757,7 +1756,7 @@ type ListFoldersArgs struct {
 	// The maximum number of results to return per request. Defaults to 1000.
 	Limit *uint32 `json:"limit,omitempty"`
 	// A list of `FolderAction`s corresponding to `FolderPermission`s that should appear in
-	// the response's SharedFolderMetadata.permissions field describing the actions the
+	// the response's SharedFolderMetadata.Permissions field describing the actions the
 	// authenticated user can perform on the folder.
 	Actions []FolderAction `json:"actions,omitempty"`
 }
@@ -1783,7 +1782,7 @@ type ListFoldersContinueError struct {
 // Tags of ListFoldersContinueError.
 const (
 	// ListFoldersContinueErrorInvalidCursor is the "invalid_cursor" tag of
-	// ListFoldersContinueError. ListFoldersContinueArg.cursor is invalid.
+	// ListFoldersContinueError. ListFoldersContinueArg.Cursor is invalid.
 	ListFoldersContinueErrorInvalidCursor = "invalid_cursor"
 )
 
@@ -1822,7 +1821,7 @@ func (u *ListFoldersContinueError) Error() string {
 
 // ListFoldersResult is the spec's sharing.ListFoldersResult. Result for list_folders or
 // list_mountable_folders, depending on which endpoint was requested. Unmounted shared
-// folders can be identified by the absence of SharedFolderMetadata.path_lower.
+// folders can be identified by the absence of SharedFolderMetadata.PathLower.
 type ListFoldersResult struct {
 	// List of all shared folders the authenticated user has access to.
 	Entries []SharedFolderMetadata `json:"entries"`
@@ -2947,14 +2946,14 @@ type ShareFolderArg struct {
 	// is created.
 	Path string `json:"path"`
 	// The policy to apply to shared links created for content inside this shared folder. The
-	// current user must be on a team to set this policy to SharedLinkPolicy.members.
+	// current user must be on a team to set this policy to SharedLinkPolicyMembers.
 	SharedLinkPolicy *SharedLinkPolicy `json:"shared_link_policy,omitempty"`
 	// Who can enable/disable viewer info for this shared folder.
 	ViewerInfoPolicy *ViewerInfoPolicy `json:"viewer_info_policy,omitempty"`
 	// The access inheritance settings for the folder. Defaults to inherit.
 	AccessInheritance AccessInheritance `json:"access_inheritance,omitzero"`
 	// A list of `FolderAction`s corresponding to `FolderPermission`s that should appear in
-	// the response's SharedFolderMetadata.permissions field describing the actions the
+	// the response's SharedFolderMetadata.Permissions field describing the actions the
 	// authenticated user can perform on the folder.
 	Actions []FolderAction `json:"actions,omitempty"`
 	// Settings on the link for this folder.
@@ -2974,7 +2973,7 @@ type ShareFolderArgBase struct {
 	// is created.
 	Path string `json:"path"`
 	// The policy to apply to shared links created for content inside this shared folder. The
-	// current user must be on a team to set this policy to SharedLinkPolicy.members.
+	// current user must be on a team to set this policy to SharedLinkPolicyMembers.
 	SharedLinkPolicy *SharedLinkPolicy `json:"shared_link_policy,omitempty"`
 	// Who can enable/disable viewer info for this shared folder.
 	ViewerInfoPolicy *ViewerInfoPolicy `json:"viewer_info_policy,omitempty"`
@@ -2996,7 +2995,7 @@ type ShareFolderError struct {
 	// ShareFolderErrorTeamPolicyDisallowsMemberPolicy,
 	// ShareFolderErrorDisallowedSharedLinkPolicy or ShareFolderErrorNoPermission.
 	Tag string
-	// BadPath is set with Tag ShareFolderErrorBadPath. ShareFolderArg.path is invalid.
+	// BadPath is set with Tag ShareFolderErrorBadPath. ShareFolderArg.Path is invalid.
 	BadPath *SharePathError
 }
 
@@ -3007,16 +3006,16 @@ const (
 	// accounts with a verified email address. Users can verify their email address here
 	// (https://www.dropbox.com/help/317).
 	ShareFolderErrorEmailUnverified = "email_unverified"
-	// ShareFolderErrorBadPath is the "bad_path" tag of ShareFolderError. ShareFolderArg.path
+	// ShareFolderErrorBadPath is the "bad_path" tag of ShareFolderError. ShareFolderArg.Path
 	// is invalid.
 	ShareFolderErrorBadPath = "bad_path"
 	// ShareFolderErrorTeamPolicyDisallowsMemberPolicy is the
 	// "team_policy_disallows_member_policy" tag of ShareFolderError. Team policy or group
-	// sharing settings are more restrictive than ShareFolderArg.member_policy.
+	// sharing settings are more restrictive than ShareFolderArg.MemberPolicy.
 	ShareFolderErrorTeamPolicyDisallowsMemberPolicy = "team_policy_disallows_member_policy"
 	// ShareFolderErrorDisallowedSharedLinkPolicy is the "disallowed_shared_link_policy" tag
 	// of ShareFolderError. The current user's account is not allowed to select the specified
-	// ShareFolderArg.shared_link_policy.
+	// ShareFolderArg.SharedLinkPolicy.
 	ShareFolderErrorDisallowedSharedLinkPolicy = "disallowed_shared_link_policy"
 	// ShareFolderErrorNoPermission is the "no_permission" tag of ShareFolderError. The
 	// current user does not have permission to perform this action.
@@ -3075,7 +3074,7 @@ type ShareFolderErrorBase struct {
 	// ShareFolderErrorBaseTeamPolicyDisallowsMemberPolicy or
 	// ShareFolderErrorBaseDisallowedSharedLinkPolicy.
 	Tag string
-	// BadPath is set with Tag ShareFolderErrorBaseBadPath. ShareFolderArg.path is invalid.
+	// BadPath is set with Tag ShareFolderErrorBaseBadPath. ShareFolderArg.Path is invalid.
 	BadPath *SharePathError
 }
 
@@ -3087,15 +3086,15 @@ const (
 	// address here (https://www.dropbox.com/help/317).
 	ShareFolderErrorBaseEmailUnverified = "email_unverified"
 	// ShareFolderErrorBaseBadPath is the "bad_path" tag of ShareFolderErrorBase.
-	// ShareFolderArg.path is invalid.
+	// ShareFolderArg.Path is invalid.
 	ShareFolderErrorBaseBadPath = "bad_path"
 	// ShareFolderErrorBaseTeamPolicyDisallowsMemberPolicy is the
 	// "team_policy_disallows_member_policy" tag of ShareFolderErrorBase. Team policy or
-	// group sharing settings are more restrictive than ShareFolderArg.member_policy.
+	// group sharing settings are more restrictive than ShareFolderArg.MemberPolicy.
 	ShareFolderErrorBaseTeamPolicyDisallowsMemberPolicy = "team_policy_disallows_member_policy"
 	// ShareFolderErrorBaseDisallowedSharedLinkPolicy is the "disallowed_shared_link_policy"
 	// tag of ShareFolderErrorBase. The current user's account is not allowed to select the
-	// specified ShareFolderArg.shared_link_policy.
+	// specified ShareFolderArg.SharedLinkPolicy.
 	ShareFolderErrorBaseDisallowedSharedLinkPolicy = "disallowed_shared_link_policy"
 )
 
@@ -4121,13 +4120,13 @@ const (
 	// SharedLinkSettingsErrorInvalidSettings is the "invalid_settings" tag of
 	// SharedLinkSettingsError. The given settings are invalid (for example, all attributes
 	// of the SharedLinkSettings are empty, the requested visibility is
-	// RequestedVisibility.password but the SharedLinkSettings.link_password is missing,
-	// SharedLinkSettings.expires is set to the past, etc.).
+	// RequestedVisibilityPassword but the SharedLinkSettings.LinkPassword is missing,
+	// SharedLinkSettings.Expires is set to the past, etc.).
 	SharedLinkSettingsErrorInvalidSettings = "invalid_settings"
 	// SharedLinkSettingsErrorNotAuthorized is the "not_authorized" tag of
 	// SharedLinkSettingsError. User is not allowed to modify the settings of this link. Note
-	// that basic users can only set RequestedVisibility.public as the
-	// SharedLinkSettings.requested_visibility and cannot set SharedLinkSettings.expires.
+	// that basic users can only set RequestedVisibilityPublic as the
+	// SharedLinkSettings.RequestedVisibility and cannot set SharedLinkSettings.Expires.
 	SharedLinkSettingsErrorNotAuthorized = "not_authorized"
 )
 
@@ -4334,10 +4333,10 @@ func (u *UnshareFolderError) Error() string { return unionError("UnshareFolderEr
 type UpdateFolderMemberArg struct {
 	// The ID for the shared folder.
 	SharedFolderID string `json:"shared_folder_id"`
-	// The member of the shared folder to update. Only the MemberSelector.dropbox_id may be
-	// set at this time.
+	// The member of the shared folder to update. Only the MemberSelectorDropboxID may be set
+	// at this time.
 	Member MemberSelector `json:"member"`
-	// The new access level for member. AccessLevel.owner is disallowed.
+	// The new access level for member. AccessLevelOwner is disallowed.
 	AccessLevel AccessLevel `json:"access_level"`
 }
 

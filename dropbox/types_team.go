@@ -145,12 +145,12 @@ type MemberProfile struct {
 	// license; no access to the team's shared quota).
 	MembershipType TeamMembershipType `json:"membership_type"`
 	// The date and time the user was invited to the team (contains value only when the
-	// member's status matches TeamMemberStatus.invited).
+	// member's status matches TeamMemberStatusInvited).
 	InvitedOn *time.Time `json:"invited_on,omitempty"`
 	// The date and time the user joined as a member of a specific team.
 	JoinedOn *time.Time `json:"joined_on,omitempty"`
 	// The date and time the user was suspended from the team (contains value only when the
-	// member's status matches TeamMemberStatus.suspended).
+	// member's status matches TeamMemberStatusSuspended).
 	SuspendedOn *time.Time `json:"suspended_on,omitempty"`
 	// Persistent ID that a team can attach to the user. The persistent ID is unique ID to be
 	// used for SAML authentication.
@@ -1657,12 +1657,12 @@ type TeamMemberProfile struct {
 	// license; no access to the team's shared quota).
 	MembershipType TeamMembershipType `json:"membership_type"`
 	// The date and time the user was invited to the team (contains value only when the
-	// member's status matches TeamMemberStatus.invited).
+	// member's status matches TeamMemberStatusInvited).
 	InvitedOn *time.Time `json:"invited_on,omitempty"`
 	// The date and time the user joined as a member of a specific team.
 	JoinedOn *time.Time `json:"joined_on,omitempty"`
 	// The date and time the user was suspended from the team (contains value only when the
-	// member's status matches TeamMemberStatus.suspended).
+	// member's status matches TeamMemberStatusSuspended).
 	SuspendedOn *time.Time `json:"suspended_on,omitempty"`
 	// Persistent ID that a team can attach to the user. The persistent ID is unique ID to be
 	// used for SAML authentication.

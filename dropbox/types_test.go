@@ -258,3 +258,73 @@ func TestRouteErrorsAgainstEmulator(t *testing.T) {
 		t.Errorf("get_metadata /Docs = %+v, %v", md, err)
 	}
 }
+
+// TestAccessors: the GetX accessors of pointer fields take a nil receiver
+// and a nil field, return the spec's default where it has one, and chain.
+func TestAccessors(t *testing.T) {
+	t.Parallel()
+	when := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+
+	// A nil receiver gives zero values, defaults and nil pointers.
+	var arg *dropbox.ListFolderArg
+	got := []any{arg.GetLimit(), arg.GetIncludeMountedFolders(), arg.GetIncludeNonDownloadableFiles(), arg.GetSharedLink() == nil}
+	if diff := cmp.Diff([]any{uint32(0), true, true, true}, got); diff != "" {
+		t.Errorf("nil *ListFolderArg (-want +got):\n%s", diff)
+	}
+	// Nil fields give the same.
+	arg = &dropbox.ListFolderArg{Path: "/a"}
+	got = []any{arg.GetLimit(), arg.GetIncludeMountedFolders(), arg.GetIncludeNonDownloadableFiles(), arg.GetSharedLink() == nil}
+	if diff := cmp.Diff([]any{uint32(0), true, true, true}, got); diff != "" {
+		t.Errorf("empty ListFolderArg (-want +got):\n%s", diff)
+	}
+	// Set fields are returned, false and 0 over a default included.
+	link := &dropbox.SharedLink{URL: "https://db.example/s/x"}
+	arg = &dropbox.ListFolderArg{Limit: dropbox.Ptr[uint32](0), IncludeMountedFolders: dropbox.Ptr(false), SharedLink: link}
+	got = []any{arg.GetLimit(), arg.GetIncludeMountedFolders(), arg.GetIncludeNonDownloadableFiles(), arg.GetSharedLink() == link}
+	if diff := cmp.Diff([]any{uint32(0), false, true, true}, got); diff != "" {
+		t.Errorf("set ListFolderArg (-want +got):\n%s", diff)
+	}
+	// Numbers with a spec default.
+	var revs *dropbox.ListRevisionsArg
+	if revs.GetLimit() != 10 || (&dropbox.ListRevisionsArg{Limit: dropbox.Ptr[uint64](3)}).GetLimit() != 3 {
+		t.Errorf("ListRevisionsArg.GetLimit: %d for nil, want 10", revs.GetLimit())
+	}
+	var up *dropbox.GetTemporaryUploadLinkArg
+	if up.GetDuration() != 14400 {
+		t.Errorf("GetTemporaryUploadLinkArg.GetDuration of nil = %v, want 14400", up.GetDuration())
+	}
+	// Timestamps and strings.
+	var ua *dropbox.UploadArg
+	if !ua.GetClientModified().IsZero() || ua.GetContentHash() != "" {
+		t.Errorf("nil *UploadArg: %v %q", ua.GetClientModified(), ua.GetContentHash())
+	}
+	ua = &dropbox.UploadArg{ClientModified: &when, ContentHash: dropbox.Ptr("abc")}
+	if !ua.GetClientModified().Equal(when) || ua.GetContentHash() != "abc" {
+		t.Errorf("UploadArg: %v %q", ua.GetClientModified(), ua.GetContentHash())
+	}
+
+	// Union members, on a nil union, an unset member and a set one.
+	var le *dropbox.LookupError
+	if le.GetMalformedPath() != "" || (&dropbox.LookupError{Tag: dropbox.LookupErrorMalformedPath}).GetMalformedPath() != "" {
+		t.Error("GetMalformedPath of a nil LookupError or an unset member is not empty")
+	}
+	if p := (&dropbox.LookupError{Tag: dropbox.LookupErrorMalformedPath, MalformedPath: dropbox.Ptr("x")}).GetMalformedPath(); p != "x" {
+		t.Errorf("GetMalformedPath = %q, want x", p)
+	}
+	var ue *dropbox.UploadError
+	if ue.GetPath() != nil || ue.GetPropertiesError().GetPath() != nil {
+		t.Error("accessors of a nil UploadError are not zero")
+	}
+
+	// Subtypes, chained through nil.
+	var md *dropbox.Metadata
+	if md.GetFile() != nil || md.GetFile().GetContentHash() != "" || !md.GetFile().GetIsDownloadable() ||
+		md.GetFile().GetSharingInfo().GetModifiedBy() != "" {
+		t.Error("accessors chained from a nil Metadata are not zero")
+	}
+	md = &dropbox.Metadata{Tag: dropbox.MetadataFile, File: &dropbox.FileMetadata{Name: "a", ContentHash: dropbox.Ptr("h"), IsDownloadable: dropbox.Ptr(false)}}
+	if md.GetFolder() != nil || md.GetFile().GetContentHash() != "h" || md.GetFile().GetIsDownloadable() {
+		t.Errorf("accessors of a file Metadata: folder %v, hash %q, downloadable %v",
+			md.GetFolder(), md.GetFile().GetContentHash(), md.GetFile().GetIsDownloadable())
+	}
+}

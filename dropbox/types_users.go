@@ -46,7 +46,7 @@ type BasicAccount struct {
 }
 
 // DistinctMemberHomeValue is the spec's users.DistinctMemberHomeValue. The value for
-// UserFeature.distinct_member_home.
+// UserFeatureDistinctMemberHome.
 //
 // Tag says which member it is; the field of that member, if it has one, holds its value.
 // A tag this package does not know is kept in Tag.
@@ -96,7 +96,7 @@ func (u *DistinctMemberHomeValue) UnmarshalJSON(b []byte) error {
 func (u DistinctMemberHomeValue) IsZero() bool { return u.Tag == "" }
 
 // FileLockingValue is the spec's users.FileLockingValue. The value for
-// UserFeature.file_locking.
+// UserFeatureFileLocking.
 //
 // Tag says which member it is; the field of that member, if it has one, holds its value.
 // A tag this package does not know is kept in Tag.
@@ -226,15 +226,14 @@ type GetAccountBatchError struct {
 	// Tag is GetAccountBatchErrorNoAccount.
 	Tag string
 	// NoAccount is set with Tag GetAccountBatchErrorNoAccount. The value is an account ID
-	// specified in GetAccountBatchArg.account_ids that does not exist.
+	// specified in GetAccountBatchArg.AccountIDs that does not exist.
 	NoAccount string
 }
 
 // Tags of GetAccountBatchError.
 const (
 	// GetAccountBatchErrorNoAccount is the "no_account" tag of GetAccountBatchError. The
-	// value is an account ID specified in GetAccountBatchArg.account_ids that does not
-	// exist.
+	// value is an account ID specified in GetAccountBatchArg.AccountIDs that does not exist.
 	GetAccountBatchErrorNoAccount = "no_account"
 )
 
@@ -290,7 +289,7 @@ type GetAccountError struct {
 // Tags of GetAccountError.
 const (
 	// GetAccountErrorNoAccount is the "no_account" tag of GetAccountError. The specified
-	// GetAccountArg.account_id does not exist.
+	// GetAccountArg.AccountID does not exist.
 	GetAccountErrorNoAccount = "no_account"
 )
 
@@ -348,7 +347,7 @@ type Name struct {
 }
 
 // PaperAsFilesValue is the spec's users.PaperAsFilesValue. The value for
-// UserFeature.paper_as_files.
+// UserFeaturePaperAsFiles.
 //
 // Tag says which member it is; the field of that member, if it has one, holds its value.
 // A tag this package does not know is kept in Tag.
@@ -477,7 +476,7 @@ type Team struct {
 }
 
 // TeamSharedDropboxValue is the spec's users.TeamSharedDropboxValue. The value for
-// UserFeature.team_shared_dropbox.
+// UserFeatureTeamSharedDropbox.
 //
 // Tag says which member it is; the field of that member, if it has one, holds its value.
 // A tag this package does not know is kept in Tag.

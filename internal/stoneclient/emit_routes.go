@@ -118,6 +118,11 @@ func (g *gen) routesFiles() map[string]*goFile {
 		f.p("\t\t%q,\n", ri.full)
 	}
 	f.p("\t}\n}\n")
+	f.p("\n// routesByName holds the route of every typed method by its name, as in\n// Routes(): a call that names a known route as a string gets the same\n// host, style, auth, write serialisation and retries as its method.\nvar routesByName = map[string]*route{\n")
+	for _, ri := range g.routes {
+		f.p("\t%q: %s,\n", ri.full, ri.varName)
+	}
+	f.p("}\n")
 	f.p("\n// initServices sets the Client's services.\nfunc (c *Client) initServices() {\n")
 	for _, s := range g.services {
 		f.p("\tc.%s = &%s{c}\n", s.field, s.typeName)
@@ -180,7 +185,7 @@ func (g *gen) emitRoute(f *goFile, ri *routeInfo) {
 	}
 
 	lead := fmt.Sprintf("%s calls %s.", ri.method, ri.full)
-	if d := plainDoc(r.Doc); d != "" {
+	if d := g.plainDoc(r.Doc); d != "" {
 		lead += " " + sentence(d)
 	}
 	doc := comment("", lead, errDoc, g.routeDeprecation(ri))

@@ -177,9 +177,9 @@ func unionError(typ string, tags []string) string {
 `
 
 // typeDoc is the doc comment of a generated type.
-func typeDoc(ti *typeInfo, doc string, extra ...string) string {
+func (g *gen) typeDoc(ti *typeInfo, doc string, extra ...string) string {
 	first := fmt.Sprintf("%s is the spec's %s.%s.", ti.goName, ti.ns, ti.name)
-	if d := plainDoc(doc); d != "" {
+	if d := g.plainDoc(doc); d != "" {
 		first += " " + sentence(d)
 	}
 	return comment("", append([]string{first}, extra...)...)
@@ -242,14 +242,14 @@ func (g *gen) typesFiles() map[string]*goFile {
 }
 
 // emitConsts writes a type's tag constants.
-func emitConsts(f *goFile, typeName string, consts []tagConst) {
+func (g *gen) emitConsts(f *goFile, typeName string, consts []tagConst) {
 	if len(consts) == 0 {
 		return
 	}
 	f.p("\n// Tags of %s.\nconst (\n", typeName)
 	for _, c := range consts {
 		text := fmt.Sprintf("%s is the %q tag of %s.", c.name, c.tag, typeName)
-		if d := plainDoc(c.doc); d != "" {
+		if d := g.plainDoc(c.doc); d != "" {
 			text += " " + sentence(d)
 		}
 		var paras = []string{text}
@@ -270,7 +270,7 @@ func (g *gen) emitStruct(f *goFile, ti *typeInfo) {
 		parent := g.types[stone.Unalias(ti.st.Extends).Decl]
 		extra = append(extra, fmt.Sprintf("It holds the fields of %s first, flattened.", parent.goName))
 	}
-	f.p("\n%stype %s struct {\n", typeDoc(ti, ti.st.Doc, extra...), ti.goName)
+	f.p("\n%stype %s struct {\n", g.typeDoc(ti, ti.st.Doc, extra...), ti.goName)
 	var outs []fieldOut
 	seen := map[string]bool{}
 	for _, fd := range fields {
@@ -311,7 +311,7 @@ func (g *gen) writeField(f *goFile, o fieldOut) {
 		f.use("time")
 	}
 	var paras []string
-	if d := sentence(plainDoc(o.f.Doc)); d != "" || defaultText(o.f) != "" {
+	if d := sentence(g.plainDoc(o.f.Doc)); d != "" || defaultText(o.f) != "" {
 		paras = append(paras, strings.TrimSpace(d+" "+defaultText(o.f)))
 	}
 	if stone.Deprecated(o.f.Annotations) {
@@ -359,7 +359,7 @@ func (g *gen) emitWrapper(f *goFile, ti *typeInfo) {
 		subNames = append(subNames, g.types[l.st].goName)
 	}
 	extra := []string{fmt.Sprintf("On the wire it is one of its subtypes (%s), with \".tag\" saying which; Tag and the one matching field hold it here. A tag this package does not know is kept in Tag with no field set.", strings.Join(subNames, ", "))}
-	f.p("\n%stype %s struct {\n", typeDoc(ti, ti.st.Doc, extra...), ti.goName)
+	f.p("\n%stype %s struct {\n", g.typeDoc(ti, ti.st.Doc, extra...), ti.goName)
 	f.p("%s\tTag string\n", comment("\t", "Tag says which subtype is held: "+tagList(consts, ti.goName)+"."))
 	reserved := map[string]bool{"Tag": true, "MarshalJSON": true, "UnmarshalJSON": true, "IsZero": true}
 	var fieldNames []string
@@ -373,7 +373,7 @@ func (g *gen) emitWrapper(f *goFile, ti *typeInfo) {
 		f.p("%s\t%s *%s\n", comment("\t", fmt.Sprintf("%s is set with Tag %s.", name, consts[i].name)), name, subNames[i])
 	}
 	f.p("}\n")
-	emitConsts(f, ti.goName, consts)
+	g.emitConsts(f, ti.goName, consts)
 
 	f.p("\n// MarshalJSON writes m as its subtype's fields beside \".tag\".\nfunc (m %s) MarshalJSON() ([]byte, error) {\n\tswitch m.Tag {\n\tcase \"\":\n\t\treturn nil, errNoTag(%q)\n", ti.goName, ti.goName)
 	for i := range ls {
@@ -439,7 +439,7 @@ func (g *gen) emitUnion(f *goFile, ti *typeInfo) {
 	if ti.routeError {
 		extra = append(extra, fmt.Sprintf("As a route error it is an error: a 409 answer is an *APIError wrapping a *%s.", ti.goName))
 	}
-	f.p("\n%stype %s struct {\n", typeDoc(ti, ti.un.Doc, extra...), ti.goName)
+	f.p("\n%stype %s struct {\n", g.typeDoc(ti, ti.un.Doc, extra...), ti.goName)
 	f.p("%s\tTag string\n", comment("\t", "Tag is "+tagList(consts, ti.goName)+"."))
 	for _, mo := range members {
 		if mo.mode == mVoid {
@@ -449,7 +449,7 @@ func (g *gen) emitUnion(f *goFile, ti *typeInfo) {
 			f.use("time")
 		}
 		text := fmt.Sprintf("%s is set with Tag %s.", mo.goName, mo.constName)
-		if d := plainDoc(mo.m.Doc); d != "" {
+		if d := g.plainDoc(mo.m.Doc); d != "" {
 			text += " " + sentence(d)
 		}
 		paras := []string{text}
@@ -459,7 +459,7 @@ func (g *gen) emitUnion(f *goFile, ti *typeInfo) {
 		f.p("%s\t%s %s\n", comment("\t", paras...), mo.goName, mo.goType)
 	}
 	f.p("}\n")
-	emitConsts(f, ti.goName, consts)
+	g.emitConsts(f, ti.goName, consts)
 
 	// MarshalJSON.
 	f.p("\n// MarshalJSON writes u as {\".tag\": ...} with its member's value.\nfunc (u %s) MarshalJSON() ([]byte, error) {\n\tswitch u.Tag {\n\tcase \"\":\n\t\treturn nil, errNoTag(%q)\n", ti.goName, ti.goName)

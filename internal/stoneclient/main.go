@@ -1,14 +1,15 @@
 // Command stoneclient reads Dropbox's Stone spec and writes the typed
 // surface of package dropbox: a Go type for every spec type the covered
-// routes reach (types_<namespace>.go, types.go), a service per API area
-// with a method per route (routes_<service>.go) and the route list
-// (routes.go). The covered routes are those of routes.txt, the routes the
-// emulator implements.
+// routes reach (types_<namespace>.go, types.go), nil-safe GetX accessors
+// for their pointer fields (accessors_<namespace>.go), a service per API
+// area with a method per route (routes_<service>.go) and the route list
+// and table (routes.go). The covered routes are those of routes.txt, the
+// routes the emulator implements.
 //
 //	go run ./internal/stoneclient -spec ../shared/dropbox-api-spec -out dropbox
 //
-// What it noticed (name collisions, skipped getters, parts of the spec it
-// cannot represent) goes to standard error.
+// What it noticed (name collisions, skipped getters and accessors, parts
+// of the spec it cannot represent) goes to standard error.
 package main
 
 import (
@@ -57,7 +58,7 @@ func generate(specDir, outDir string) (map[string][]byte, []string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("read routes.txt: %w", err)
 	}
-	hand, err := handwrittenIdents(outDir)
+	hand, err := readHandwritten(outDir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -66,6 +67,9 @@ func generate(specDir, outDir string) (map[string][]byte, []string, error) {
 		return nil, nil, err
 	}
 	gofiles := g.typesFiles()
+	for name, f := range g.accessorFiles() {
+		gofiles[name] = f
+	}
 	for name, f := range g.routesFiles() {
 		gofiles[name] = f
 	}

@@ -28,6 +28,7 @@ type gen struct {
 	types    map[stone.Decl]*typeInfo
 	order    []*typeInfo       // reachable types in discovery order
 	taken    map[string]string // package-level identifier -> who declares it
+	methods  map[string]string // hand-written methods: "Type.Method" -> file
 	notes    []string          // collisions, skipped getters, what could not be represented
 	errs     []error
 }
@@ -105,12 +106,17 @@ func serviceFor(ns, name string) (field, file string) {
 }
 
 // newGen loads the spec's covered routes and everything they reach.
-// handwritten holds the package-level identifiers of the hand-written
-// files of the package, which generated names must not take.
-func newGen(spec *stone.Spec, routeNames []string, handwritten map[string]string) (*gen, error) {
-	g := &gen{spec: spec, types: map[stone.Decl]*typeInfo{}, taken: map[string]string{}}
-	for k, v := range handwritten {
-		g.taken[k] = v
+// hand holds what the hand-written files of the package declare, which
+// generated names must not take; nil for none.
+func newGen(spec *stone.Spec, routeNames []string, hand *handwritten) (*gen, error) {
+	g := &gen{spec: spec, types: map[stone.Decl]*typeInfo{}, taken: map[string]string{}, methods: map[string]string{}}
+	if hand != nil {
+		for k, v := range hand.idents {
+			g.taken[k] = v
+		}
+		for k, v := range hand.methods {
+			g.methods[k] = v
+		}
 	}
 	byFull := map[string]*stone.Route{}
 	for _, ns := range spec.Namespaces {
@@ -438,6 +444,7 @@ func (g *gen) name() {
 		g.claim(h, "the generated helpers")
 	}
 	g.claim("Routes", "the generated route list")
+	g.claim("routesByName", "the generated route table")
 	for _, ti := range g.order {
 		for _, c := range g.tagConsts(ti) {
 			g.claim(c.name, fmt.Sprintf("tag %q of %s.%s", c.tag, ti.ns, ti.name))
@@ -476,14 +483,22 @@ func (g *gen) tagConsts(ti *typeInfo) []tagConst {
 	return out
 }
 
-// handwrittenIdents returns the package-level identifiers declared in the
-// Go files of dir that the generator did not write, with the file.
-func handwrittenIdents(dir string) (map[string]string, error) {
+// handwritten is what the Go files of package dropbox that the generator
+// did not write declare: package-level identifiers and methods, each with
+// its file.
+type handwritten struct {
+	idents  map[string]string // "Client" -> "client.go"
+	methods map[string]string // "FileMetadata.Pretty" -> "pretty.go"
+}
+
+// readHandwritten returns what the Go files of dir that the generator did
+// not write declare.
+func readHandwritten(dir string) (*handwritten, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		return nil, fmt.Errorf("list package files: %w", err)
 	}
-	out := map[string]string{}
+	out := &handwritten{idents: map[string]string{}, methods: map[string]string{}}
 	fset := token.NewFileSet()
 	for _, p := range paths {
 		src, err := os.ReadFile(p)
@@ -505,16 +520,18 @@ func handwrittenIdents(dir string) (map[string]string, error) {
 			switch d := d.(type) {
 			case *ast.FuncDecl:
 				if d.Recv == nil {
-					out[d.Name.Name] = base
+					out.idents[d.Name.Name] = base
+				} else if recv := receiverType(d.Recv); recv != "" {
+					out.methods[recv+"."+d.Name.Name] = base
 				}
 			case *ast.GenDecl:
 				for _, s := range d.Specs {
 					switch s := s.(type) {
 					case *ast.TypeSpec:
-						out[s.Name.Name] = base
+						out.idents[s.Name.Name] = base
 					case *ast.ValueSpec:
 						for _, n := range s.Names {
-							out[n.Name] = base
+							out.idents[n.Name] = base
 						}
 					}
 				}
@@ -522,4 +539,26 @@ func handwrittenIdents(dir string) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// receiverType returns the name of a method's receiver type, without the
+// pointer or type arguments.
+func receiverType(recv *ast.FieldList) string {
+	if recv == nil || len(recv.List) != 1 {
+		return ""
+	}
+	t := recv.List[0].Type
+	if s, ok := t.(*ast.StarExpr); ok {
+		t = s.X
+	}
+	switch x := t.(type) {
+	case *ast.IndexExpr:
+		t = x.X
+	case *ast.IndexListExpr:
+		t = x.X
+	}
+	if id, ok := t.(*ast.Ident); ok {
+		return id.Name
+	}
+	return ""
 }

@@ -49,19 +49,29 @@ func methodName(path string, version int) string {
 var (
 	// :field:`x`, :route:`x`, :type:`X`, :val:`x`, :link:`text url`.
 	stoneRefRE = regexp.MustCompile(":(field|route|type|val|link):`([^`]*)`")
+	// A reference with its opening backquote missing, as in
+	// ":route:list/continue`" (file_requests.stone).
+	looseRefRE = regexp.MustCompile(":(field|route|type|val|link):([^\\s`]+)`?")
 	spacesRE   = regexp.MustCompile(`\s+`)
 )
 
+// refResolver turns the text of a :type: or :field: reference into the Go
+// name it stands for, reporting whether it could.
+type refResolver func(kind, text string) (string, bool)
+
 // plainDoc turns a Stone doc string into plain text: references become
 // their names, links "text (url)". Only the first paragraph is kept; its
-// lines are joined.
-func plainDoc(doc string) string {
+// lines are joined, and a first word in lower case letters only is
+// capitalised, since the text follows a sentence of the generator's.
+func plainDoc(doc string) string { return plainDocWith(doc, nil) }
+
+// plainDocWith is plainDoc with resolve, when not nil, naming the Go
+// types and fields that :type: and :field: references stand for.
+func plainDocWith(doc string, resolve refResolver) string {
 	if i := strings.Index(doc, "\n\n"); i >= 0 {
 		doc = doc[:i]
 	}
-	doc = stoneRefRE.ReplaceAllStringFunc(doc, func(m string) string {
-		sub := stoneRefRE.FindStringSubmatch(m)
-		kind, text := sub[1], sub[2]
+	ref := func(kind, text string) string {
 		switch kind {
 		case "link":
 			if i := strings.LastIndex(text, " "); i > 0 {
@@ -75,10 +85,38 @@ func plainDoc(doc string) string {
 			} else if i > 0 {
 				return text[:i]
 			}
+		case "type", "field":
+			if resolve != nil {
+				if name, ok := resolve(kind, text); ok {
+					return name
+				}
+			}
 		}
 		return text
+	}
+	doc = stoneRefRE.ReplaceAllStringFunc(doc, func(m string) string {
+		sub := stoneRefRE.FindStringSubmatch(m)
+		return ref(sub[1], sub[2])
 	})
-	return strings.TrimSpace(spacesRE.ReplaceAllString(doc, " "))
+	doc = looseRefRE.ReplaceAllStringFunc(doc, func(m string) string {
+		sub := looseRefRE.FindStringSubmatch(m)
+		return ref(sub[1], sub[2])
+	})
+	return capitalise(strings.TrimSpace(spacesRE.ReplaceAllString(doc, " ")))
+}
+
+// lowerWordRE is a first word of lower case letters only followed by a
+// space or a comma: an English word, not an identifier such as
+// path_lower, eTag or list/continue.
+var lowerWordRE = regexp.MustCompile(`^[a-z]+[ ,]`)
+
+// capitalise upper-cases the first letter of s when its first word is in
+// lower case letters only.
+func capitalise(s string) string {
+	if lowerWordRE.MatchString(s) {
+		return strings.ToUpper(s[:1]) + s[1:]
+	}
+	return s
 }
 
 // sentence makes s end with a full stop.
