@@ -417,6 +417,11 @@ func (c *Client) once(ctx context.Context, r *request, argJSON []byte, auth stri
 		return fmt.Errorf("dropbox: %s: %w", rt.name, err)
 	}
 	ok := resp.StatusCode == http.StatusOK || rt.style == "download" && resp.StatusCode == http.StatusPartialContent
+	if ok && r.rangeHeader != "" && !rangeAnswered(r.rangeHeader, resp) {
+		resp.Body.Close()
+		return fmt.Errorf("dropbox: %s: the answer to Range %q starts elsewhere (status %d, Content-Range %q)",
+			rt.name, r.rangeHeader, resp.StatusCode, resp.Header.Get("Content-Range"))
+	}
 	if rt.style == "download" && ok {
 		if res != nil {
 			if err := json.Unmarshal([]byte(resp.Header.Get("Dropbox-API-Result")), res); err != nil {
@@ -544,4 +549,22 @@ func (g *gate) close() int64 {
 	defer g.mu.Unlock()
 	g.closed = true
 	return g.n
+}
+
+// rangeAnswered reports whether resp answers a request for the byte range
+// rangeHeader ("bytes=100-", "bytes=100-199", "bytes=-50"): a 206 whose
+// Content-Range starts where asked, or a whole body (200) when the range
+// starts at 0, as for an empty file.
+func rangeAnswered(rangeHeader string, resp *http.Response) bool {
+	spec, ok := strings.CutPrefix(rangeHeader, "bytes=")
+	first, _, _ := strings.Cut(spec, "-")
+	if !ok || first == "" { // a suffix range: any start is right
+		return true
+	}
+	if resp.StatusCode == http.StatusOK {
+		return first == "0"
+	}
+	got, ok := strings.CutPrefix(resp.Header.Get("Content-Range"), "bytes ")
+	gotFirst, _, _ := strings.Cut(got, "-")
+	return ok && gotFirst == first
 }
