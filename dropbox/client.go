@@ -291,6 +291,7 @@ func (c *Client) run(ctx context.Context, r *request, res any) error {
 	lane := c.limits.account(c.selectUser + "|" + c.selectAdmin)
 	start := c.now()
 	refreshed := false
+	lost := false // an attempt went unanswered: it may have taken effect
 	for attempt := 1; ; attempt++ {
 		auth, err := c.authorization(ctx, r.rt)
 		if err != nil {
@@ -303,9 +304,11 @@ func (c *Client) run(ctx context.Context, r *request, res any) error {
 		err = c.once(ctx, r, argJSON, auth, body, res)
 		release()
 		lane.observe(err)
-		if err == nil {
+		if err == nil || lost && appendLanded(r, err, body.length()) {
 			return nil
 		}
+		var se *ServerError
+		lost = lost || errors.As(err, &se) || !isDropboxAnswer(err) && !isRateLimit(err)
 		var au *AuthError
 		if c.tokens != nil && !refreshed && errors.As(err, &au) && au.Tag == "expired_access_token" {
 			// Dropbox's clock says the token is over: refresh once, now.
@@ -567,4 +570,36 @@ func rangeAnswered(rangeHeader string, resp *http.Response) bool {
 	got, ok := strings.CutPrefix(resp.Header.Get("Content-Range"), "bytes ")
 	gotFirst, _, _ := strings.Cut(got, "-")
 	return ok && gotFirst == first
+}
+
+// appendLanded reports whether err, the answer to a repeated upload session
+// append whose earlier attempt went unanswered, says that the earlier
+// attempt's size bytes arrived after all: incorrect_offset with the
+// correct offset just past them. The append is then done, once.
+func appendLanded(r *request, err error, size int64) bool {
+	var off uint64
+	switch a := r.arg.(type) {
+	case *UploadSessionAppendArg:
+		off = a.Cursor.Offset
+	case *UploadSessionCursor:
+		off = a.Offset
+	default:
+		return false
+	}
+	var ae *APIError
+	if size < 0 || !errors.As(err, &ae) {
+		return false
+	}
+	var e struct {
+		Tag           string  `json:".tag"`
+		CorrectOffset *uint64 `json:"correct_offset"`
+	}
+	return json.Unmarshal(ae.Body, &e) == nil && e.Tag == "incorrect_offset" &&
+		e.CorrectOffset != nil && *e.CorrectOffset == off+uint64(size)
+}
+
+// isRateLimit reports whether err is a 429.
+func isRateLimit(err error) bool {
+	var rl *RateLimitError
+	return errors.As(err, &rl)
 }

@@ -115,6 +115,8 @@ const (
 	raiseEvery   = 2 * time.Second  // time between two raises
 	raiseFactor  = 1.5
 	freeFactor   = 4 // a pace this many times the rate seen when limited is lifted
+	// minRateToPace is the request rate below which a 429 sets no pace.
+	minRateToPace = 4
 )
 
 // pace is the pacing state of an account. Its methods are pure: each
@@ -167,8 +169,13 @@ func (p pace) limited(now time.Time, retryAfter time.Duration) pace {
 	}
 	base := p.limit
 	if base == 0 {
-		// The first 429: the rate that met it is the measure.
+		// The first 429: the rate that met it is the measure. A trickle
+		// of calls did not cause it (other clients of the account did):
+		// waiting out Retry-After is enough then.
 		base = p.rate(now)
+		if base < minRateToPace {
+			return p
+		}
 		p.seen = base
 	}
 	p.limit = max(minPace, base/2)

@@ -56,10 +56,24 @@ func TestPace(t *testing.T) {
 	}
 }
 
+func TestPaceTrickle(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	var p pace
+	p = p.started(t0).started(t0.Add(300 * time.Millisecond))
+	p = p.limited(t0.Add(time.Second), 3*time.Second)
+	if p.limit != 0 || !p.pausedTo.Equal(t0.Add(4*time.Second)) {
+		t.Errorf("after a 429 met by two calls: limit %v, paused to %v; want no limit, a pause to %v", p.limit, p.pausedTo, t0.Add(4*time.Second))
+	}
+}
+
 func TestPaceFloor(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 	var p pace
+	for range 100 {
+		p = p.started(t0)
+	}
 	for i := range 10 {
 		p = p.limited(t0.Add(time.Duration(i)*2*time.Second), 0)
 	}
