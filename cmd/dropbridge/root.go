@@ -10,5 +10,8 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newEmulatorCmd())
+	root.AddCommand(newServeCmd())
+	root.AddCommand(newDevCmd())
+	root.AddCommand(newAPIKeysCmd())
 	return root
 }
