@@ -56,6 +56,9 @@ func domainError(err error) *dropbridge.Error {
 		if errors.Is(api, dropbox.ErrNotFound) {
 			return dropbridge.Errorf(dropbridge.ENOTFOUND, "Dropbox found nothing there (%s): check the path or ID.", strings.Join(api.Tags, "/"))
 		}
+		if errors.Is(api, dropbox.ErrMalformedPath) {
+			return dropbridge.Errorf(dropbridge.EINVALID, "Dropbox cannot read the path (%s): give a path such as \"/folder/file.txt\", with no empty component or trailing slash.", strings.Join(api.Tags, "/"))
+		}
 		return dropbridge.Errorf(dropbridge.ECONFLICT, "Dropbox refused the request (%s): see dropbox_error and Dropbox's documentation of %s.", strings.Join(api.Tags, "/"), api.Route)
 	case errors.As(err, &auth):
 		switch auth.Tag {

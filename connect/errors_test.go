@@ -28,6 +28,7 @@ func TestTranslate(t *testing.T) {
 	}{
 		{"route not found", notFound, dropbridge.ENOTFOUND, false},
 		{"route error", fmt.Errorf("upload: %w", conflict), dropbridge.ECONFLICT, false},
+		{"malformed path", &dropbox.APIError{Route: "files/get_metadata", Tags: []string{"path", "malformed_path"}}, dropbridge.EINVALID, false},
 		{"missing scope", &dropbox.AuthError{Tag: "missing_scope", RequiredScope: "files.content.write"}, dropbridge.EFORBIDDEN, false},
 		{"revoked token", &dropbox.AuthError{Tag: "invalid_access_token"}, dropbridge.ECONFLICT, true},
 		{"expired token", &dropbox.AuthError{Tag: "expired_access_token"}, dropbridge.ECONFLICT, false},

@@ -57,7 +57,8 @@ func WithBaseURL(u string) Option {
 }
 
 // WithHTTPClient sets the HTTP client; it must not add authentication of
-// its own (long-poll calls must go without).
+// its own (long-poll calls must go without). The default keeps up to 32
+// idle connections per host, for parallel upload parts.
 func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc } }
 
 // WithToken authenticates every call with a fixed access token.
@@ -81,7 +82,7 @@ func WithLimits(l *Limits) Option { return func(c *Client) { c.limits = l } }
 // New returns a Client for api.dropboxapi.com and its sister hosts.
 func New(opts ...Option) *Client {
 	c := &Client{
-		hc:         http.DefaultClient,
+		hc:         defaultHTTPClient,
 		apiURL:     "https://api.dropboxapi.com",
 		contentURL: "https://content.dropboxapi.com",
 		notifyURL:  "https://notify.dropboxapi.com",
@@ -97,6 +98,15 @@ func New(opts ...Option) *Client {
 	c.initServices()
 	return c
 }
+
+// defaultHTTPClient is http.DefaultClient's transport keeping more idle
+// connections per host: uploads send parts in parallel, and without them
+// every part beyond the second would open a new TLS connection.
+var defaultHTTPClient = func() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 32
+	return &http.Client{Transport: t}
+}()
 
 // Ptr returns a pointer to v, for the optional fields of arguments:
 // &dropbox.ListFolderArg{IncludeMountedFolders: dropbox.Ptr(false)}.

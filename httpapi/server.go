@@ -81,6 +81,7 @@ func New(cfg Config) *Server {
 	s.registerApps()
 	s.registerConnectSessions()
 	s.registerConnections()
+	s.registerFiles()
 	mux.HandleFunc("GET "+connect.CallbackPath, s.serveCallback)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/docs", http.StatusFound)
