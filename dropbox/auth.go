@@ -22,6 +22,16 @@ func WithOAuth2(conf *oauth2.Config, tok *oauth2.Token, onRefresh func(*oauth2.T
 	}
 }
 
+// WithTokenSource authenticates with the access tokens of ts, for callers
+// that keep their tokens in an oauth2.TokenSource of their own (one made
+// by oauth2.Config.TokenSource refreshes shortly before expiry by the
+// local clock). When Dropbox answers 401 expired_access_token, the client
+// asks ts once more; a source that hands back the same token then gets
+// the error. Prefer WithOAuth2, which refreshes on Dropbox's word too.
+func WithTokenSource(ts oauth2.TokenSource) Option {
+	return func(c *Client) { c.tokens = &tokenKeeper{src: ts, now: c.nowFunc} }
+}
+
 // refreshAhead is how long before its expiry an access token is renewed.
 const refreshAhead = 5 * time.Minute
 
@@ -29,6 +39,7 @@ const refreshAhead = 5 * time.Minute
 type tokenKeeper struct {
 	conf      *oauth2.Config
 	onRefresh func(*oauth2.Token)
+	src       oauth2.TokenSource // WithTokenSource: conf and tok unused
 	now       func() time.Time
 
 	mu  sync.Mutex
@@ -38,6 +49,9 @@ type tokenKeeper struct {
 // access returns a usable access token, refreshing first when it is about
 // to expire.
 func (k *tokenKeeper) access(ctx context.Context) (string, error) {
+	if k.src != nil {
+		return k.fromSource("")
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.tok != nil && k.tok.AccessToken != "" && (k.tok.Expiry.IsZero() || k.now().Add(refreshAhead).Before(k.tok.Expiry)) {
@@ -49,6 +63,9 @@ func (k *tokenKeeper) access(ctx context.Context) (string, error) {
 // expired forgets access token stale (Dropbox said it expired) unless a
 // newer one has replaced it meanwhile, and returns a fresh one.
 func (k *tokenKeeper) expired(ctx context.Context, stale string) (string, error) {
+	if k.src != nil {
+		return k.fromSource(stale)
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.tok != nil && k.tok.AccessToken != stale && k.tok.AccessToken != "" {
@@ -74,4 +91,19 @@ func (k *tokenKeeper) refreshLocked(ctx context.Context) (string, error) {
 		k.onRefresh(fresh)
 	}
 	return fresh.AccessToken, nil
+}
+
+// fromSource returns the access token of k.src, which must differ from
+// stale when that is given.
+func (k *tokenKeeper) fromSource(stale string) (string, error) {
+	tok, err := k.src.Token()
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("dropbox: get an access token: %w", err)
+	case tok.AccessToken == "":
+		return "", errors.New("dropbox: the token source gave no access token")
+	case stale != "" && tok.AccessToken == stale:
+		return "", errors.New("dropbox: Dropbox says the access token expired and the token source has no newer one")
+	}
+	return tok.AccessToken, nil
 }

@@ -85,3 +85,55 @@ func TestOAuthRefresh(t *testing.T) {
 		t.Errorf("after revocation: %v (%d refreshes)", err, refreshes.Load())
 	}
 }
+
+// expiringSource hands out its tokens in turn, the last one from then on,
+// counting calls.
+type expiringSource struct {
+	calls atomic.Int32
+	toks  []*oauth2.Token
+}
+
+func (s *expiringSource) Token() (*oauth2.Token, error) {
+	n := int(s.calls.Add(1)) - 1
+	return s.toks[min(n, len(s.toks)-1)], nil
+}
+
+// TestTokenSource: a caller's own token source is asked for a token per
+// call, and once more when Dropbox says the token expired; a source with
+// nothing newer gets the error.
+func TestTokenSource(t *testing.T) {
+	t.Parallel()
+	emu := dropboxtest.NewEmulator(t)
+	const redirect = "http://localhost/callback"
+	emu.CreateApp(t, dropboxtest.AppArg{AppKey: "cli", AppSecret: "cli-secret", RedirectURIs: []string{redirect}})
+	acct := emu.CreateAccount(t, dropboxtest.AccountArg{Email: "ada@example.com"})
+	conf := &oauth2.Config{ClientID: "cli", ClientSecret: "cli-secret", RedirectURL: redirect,
+		Endpoint: oauth2.Endpoint{AuthURL: emu.URL + "/oauth2/authorize", TokenURL: emu.URL + "/oauth2/token"}}
+	tok, err := conf.Exchange(t.Context(), authorize(t, emu, conf, acct.AccountID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dropbox.New(dropbox.WithBaseURL(emu.URL), dropbox.WithRetryPolicy(fastRetries),
+		dropbox.WithTokenSource(conf.TokenSource(t.Context(), tok)))
+	if me, err := c.Users.GetCurrentAccount(t.Context()); err != nil || me.AccountID != acct.AccountID {
+		t.Fatalf("through a token source: %+v, %v", me, err)
+	}
+
+	// Dropbox's clock runs ahead: the source's first token is expired there.
+	emu.Advance(t, 5*time.Hour)
+	fresh, err := conf.TokenSource(t.Context(), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &expiringSource{toks: []*oauth2.Token{tok, fresh}}
+	c = dropbox.New(dropbox.WithBaseURL(emu.URL), dropbox.WithRetryPolicy(fastRetries), dropbox.WithTokenSource(src))
+	if _, err := c.Users.GetCurrentAccount(t.Context()); err != nil || src.calls.Load() != 3 { // the first try, the check, the second try
+		t.Errorf("expired, then a newer token: %v (%d calls of the source)", err, src.calls.Load())
+	}
+	stuck := dropbox.New(dropbox.WithBaseURL(emu.URL), dropbox.WithRetryPolicy(fastRetries),
+		dropbox.WithTokenSource(&expiringSource{toks: []*oauth2.Token{tok}}))
+	var au *dropbox.AuthError
+	if _, err := stuck.Users.GetCurrentAccount(t.Context()); !errors.As(err, &au) || au.Tag != "expired_access_token" {
+		t.Errorf("a source with nothing newer: %v", err)
+	}
+}
