@@ -34,10 +34,10 @@ func authorize(t *testing.T, emu *dropboxtest.Emulator, conf *oauth2.Config, acc
 	return loc.Query().Get("code")
 }
 
-// TestOAuthRefresh: a token Dropbox says is expired is refreshed once and
-// the call goes through; the new token is handed to OnRefresh.
-func TestOAuthRefresh(t *testing.T) {
-	t.Parallel()
+// oauthAccount starts an emulator with an app and an account that has
+// gone through the app's consent page, and returns the account's token.
+func oauthAccount(t *testing.T) (*dropboxtest.Emulator, *oauth2.Config, dropboxtest.Account, *oauth2.Token) {
+	t.Helper()
 	emu := dropboxtest.NewEmulator(t)
 	const redirect = "http://localhost/callback"
 	emu.CreateApp(t, dropboxtest.AppArg{AppKey: "cli", AppSecret: "cli-secret", RedirectURIs: []string{redirect}})
@@ -48,6 +48,14 @@ func TestOAuthRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return emu, conf, acct, tok
+}
+
+// TestOAuthRefresh: a token Dropbox says is expired is refreshed once and
+// the call goes through; the new token is handed to OnRefresh.
+func TestOAuthRefresh(t *testing.T) {
+	t.Parallel()
+	emu, conf, acct, tok := oauthAccount(t)
 	if tok.RefreshToken == "" {
 		t.Fatal("no refresh token")
 	}
@@ -79,7 +87,7 @@ func TestOAuthRefresh(t *testing.T) {
 	if err := c.Call(t.Context(), "auth/token/revoke", nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	err = c.Call(t.Context(), "users/get_current_account", nil, nil)
+	err := c.Call(t.Context(), "users/get_current_account", nil, nil)
 	var au *dropbox.AuthError
 	if !errors.As(err, &au) || au.Tag != "invalid_access_token" || refreshes.Load() != 1 {
 		t.Errorf("after revocation: %v (%d refreshes)", err, refreshes.Load())
@@ -103,16 +111,7 @@ func (s *expiringSource) Token() (*oauth2.Token, error) {
 // nothing newer gets the error.
 func TestTokenSource(t *testing.T) {
 	t.Parallel()
-	emu := dropboxtest.NewEmulator(t)
-	const redirect = "http://localhost/callback"
-	emu.CreateApp(t, dropboxtest.AppArg{AppKey: "cli", AppSecret: "cli-secret", RedirectURIs: []string{redirect}})
-	acct := emu.CreateAccount(t, dropboxtest.AccountArg{Email: "ada@example.com"})
-	conf := &oauth2.Config{ClientID: "cli", ClientSecret: "cli-secret", RedirectURL: redirect,
-		Endpoint: oauth2.Endpoint{AuthURL: emu.URL + "/oauth2/authorize", TokenURL: emu.URL + "/oauth2/token"}}
-	tok, err := conf.Exchange(t.Context(), authorize(t, emu, conf, acct.AccountID))
-	if err != nil {
-		t.Fatal(err)
-	}
+	emu, conf, acct, tok := oauthAccount(t)
 	c := dropbox.New(dropbox.WithBaseURL(emu.URL), dropbox.WithRetryPolicy(fastRetries),
 		dropbox.WithTokenSource(conf.TokenSource(t.Context(), tok)))
 	if me, err := c.Users.GetCurrentAccount(t.Context()); err != nil || me.AccountID != acct.AccountID {

@@ -60,29 +60,33 @@ func (s *statusCounter) count(status int) int {
 	return s.counts[status]
 }
 
+// rawPost sends one upload-style request with plain net/http and returns
+// the answer's body.
+func rawPost(b *testing.B, hc *http.Client, base, token, route, arg string, body []byte) []byte {
+	req, err := http.NewRequest(http.MethodPost, base+"/2/"+route, bytes.NewReader(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Dropbox-API-Arg", arg)
+	resp, err := hc.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.Fatalf("%s: %d %s %v", route, resp.StatusCode, out, err)
+	}
+	return out
+}
+
 // rawSession uploads data to path with plain net/http requests, as one
 // sequential session of part-size pieces: start with the first, appends,
 // finish with the last.
 func rawSession(b *testing.B, hc *http.Client, base, token, path string, data []byte, part int) {
-	post := func(route, arg string, body []byte) []byte {
-		req, err := http.NewRequest(http.MethodPost, base+"/2/"+route, bytes.NewReader(body))
-		if err != nil {
-			b.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/octet-stream")
-		req.Header.Set("Dropbox-API-Arg", arg)
-		resp, err := hc.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out, err := io.ReadAll(resp.Body)
-		if err != nil || resp.StatusCode != http.StatusOK {
-			b.Fatalf("%s: %d %s %v", route, resp.StatusCode, out, err)
-		}
-		return out
-	}
+	post := func(route, arg string, body []byte) []byte { return rawPost(b, hc, base, token, route, arg, body) }
 	var start struct {
 		SessionID string `json:"session_id"`
 	}
@@ -386,25 +390,7 @@ func BenchmarkUploadStream5GiB(b *testing.B) {
 // rawStream uploads r with plain requests, one part buffer, no hashing.
 func rawStream(b *testing.B, hc *http.Client, base, token, path string, r io.Reader, part int) {
 	buf := make([]byte, part)
-	post := func(route, arg string, body []byte) []byte {
-		req, err := http.NewRequest(http.MethodPost, base+"/2/"+route, bytes.NewReader(body))
-		if err != nil {
-			b.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/octet-stream")
-		req.Header.Set("Dropbox-API-Arg", arg)
-		resp, err := hc.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out, err := io.ReadAll(resp.Body)
-		if err != nil || resp.StatusCode != http.StatusOK {
-			b.Fatalf("%s: %d %s %v", route, resp.StatusCode, out, err)
-		}
-		return out
-	}
+	post := func(route, arg string, body []byte) []byte { return rawPost(b, hc, base, token, route, arg, body) }
 	var start struct {
 		SessionID string `json:"session_id"`
 	}
