@@ -220,4 +220,10 @@ type ConnectionStore interface {
 	// upd.IfTokenVersion is set and no longer current; EINVALID for an
 	// invalid update. A failed update changes nothing.
 	UpdateConnection(ctx context.Context, environmentID, id string, upd ConnectionUpdate) (*Connection, error)
+	// ListExpiringConnections returns the active connections, of every
+	// environment, whose access token expires before f.Before, soonest
+	// first, then by ID, from the position f names: what background token
+	// refresh works through. A token without expiry is never listed. An
+	// invalid filter is EINVALID.
+	ListExpiringConnections(ctx context.Context, f ExpiringFilter) ([]*Connection, error)
 }

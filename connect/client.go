@@ -23,6 +23,10 @@ const saveTimeout = 30 * time.Second
 // connection's tokens (invalid_grant on refresh, or a revoked access
 // token), the connection becomes needs_reauth.
 //
+// The client acts as the team member or admin that ctx names (AsMember,
+// AsAdmin) through a team's connection, and sees the team space of a
+// team-space member (see team.go).
+//
 // An unknown connection is ENOTFOUND; one that is not active is ECONFLICT
 // without a call. fn's Dropbox errors are returned translated (see the
 // package doc); other errors of fn pass unchanged. Do is safe for
@@ -43,7 +47,7 @@ func (s *Service) Do(ctx context.Context, environmentID, id string, fn func(ctx 
 		return fmt.Errorf("connect: find the connection's app: %w", err)
 	}
 	k := &keeper{s: s, conn: conn, version: conn.TokenVersion}
-	err = fn(s.oauthContext(ctx), s.client(ctx, app, k))
+	err = s.run(s.oauthContext(ctx), conn, s.client(ctx, app, k), fn)
 	if err == nil {
 		return nil
 	}

@@ -70,6 +70,10 @@ type Service struct {
 	// limits holds one *dropbox.Limits per connection ID, so that every
 	// client of one connection paces its calls together.
 	limits sync.Map
+	// spaces holds what Do learned of each connection's token and root
+	// namespace, and of the members acted as through team connections
+	// (see team.go).
+	spaces sync.Map
 }
 
 // New returns a Service on store for a service reachable at publicURL,

@@ -77,11 +77,16 @@ func New(cfg Config) *Server {
 	mux := http.NewServeMux()
 	s.api = humago.New(mux, s.humaConfig(version))
 	s.api.UseMiddleware(s.authenticate)
+	s.api.UseMiddleware(s.selectActor) // X-Dropbridge-Member: before every operation it applies to
 	s.registerHealth()
 	s.registerApps()
 	s.registerConnectSessions()
 	s.registerConnections()
 	s.registerFiles()
+	s.registerPaper()
+	s.registerTeam()
+	s.registerProxy()
+	s.registerSharing()
 	mux.HandleFunc("GET "+connect.CallbackPath, s.serveCallback)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/docs", http.StatusFound)

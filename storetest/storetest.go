@@ -64,6 +64,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"UpdateConnectionRace", testUpdateConnectionRace},
 		{"ListConnections", testListConnections},
 		{"ListConnectionsPaging", testListConnectionsPaging},
+		{"ListExpiringConnections", testListExpiringConnections},
 		{"EnvironmentIsolation", testEnvironmentIsolation},
 		{"Idempotency", testIdempotency},
 		{"IdempotencyExpiry", testIdempotencyExpiry},

@@ -22,6 +22,7 @@ import (
 	"github.com/dropbridge/dropbridge/dropbox"
 	"github.com/dropbridge/dropbridge/dropboxemu"
 	"github.com/dropbridge/dropbridge/httpapi"
+	"github.com/dropbridge/dropbridge/jobs"
 	"github.com/dropbridge/dropbridge/secrets"
 )
 
@@ -114,7 +115,15 @@ func runDev(ctx context.Context, cmd *cobra.Command, f devFlags) error {
 	svc.Dropbox = connect.SingleHost(emuURL)
 	svc.Logger = logger
 	svc.SessionTTL = devSessionTTL
-	api := httpapi.New(httpapi.Config{Store: store, Connect: svc, Logger: logger})
+	reg := newRegistry()
+	svc.HTTPClient = dropboxHTTPClient(reg)
+	stopJobs, err := startJobs(ctx, "sqlite:"+filepath.Join(f.data, "dropbridge.db"), store, svc, reg, jobs.DefaultRefreshAhead, logger)
+	if err != nil {
+		return err
+	}
+	defer stopJobs()
+	api := httpapi.NewMetrics(reg).Handler(httpapi.NewRateLimiter(httpapi.RateLimit{Rate: httpapi.DefaultRate, Burst: httpapi.DefaultBurst}).Handler(
+		httpapi.New(httpapi.Config{Store: store, Connect: svc, Logger: logger})))
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -133,6 +142,7 @@ func runDev(ctx context.Context, cmd *cobra.Command, f devFlags) error {
 	fmt.Fprintf(out, "dropbridge dev: the connector and a Dropbox emulator, state in %s\n", f.data)
 	fmt.Fprintf(out, "Dropbox emulator: %s\n", emuURL)
 	fmt.Fprintf(out, "API docs: %s/docs\n", publicURL)
+	fmt.Fprintf(out, "Metrics: %s%s\n", publicURL, httpapi.MetricsPath)
 	fmt.Fprintf(out, "API base URL: %s/v1\n", publicURL)
 	fmt.Fprintf(out, "API key: %s\n", string(demo.apiKey))
 	fmt.Fprintf(out, "Connect link: %s\n", demo.connectURL)

@@ -13,5 +13,6 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newServeCmd())
 	root.AddCommand(newDevCmd())
 	root.AddCommand(newAPIKeysCmd())
+	root.AddCommand(newConnectionsCmd(), newConnectCmd(), newLsCmd(), newPutCmd(), newGetCmd(), newShareCmd(), newRequestsCmd())
 	return root
 }

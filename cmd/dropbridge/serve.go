@@ -10,14 +10,18 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
 	"github.com/dropbridge/dropbridge"
 	"github.com/dropbridge/dropbridge/connect"
 	"github.com/dropbridge/dropbridge/httpapi"
+	"github.com/dropbridge/dropbridge/jobs"
 )
 
 type serveFlags struct {
@@ -32,6 +36,9 @@ type serveFlags struct {
 	dropboxNotifyURL  string
 	dropboxWWWURL     string
 	verbose           bool
+	rateLimit         float64
+	rateBurst         int
+	refreshAhead      time.Duration
 }
 
 func newServeCmd() *cobra.Command {
@@ -54,6 +61,9 @@ Configuration comes from flags or the environment:
                           a Dropbox app to register as the default app of --env
   DROPBRIDGE_DROPBOX_URL  one base URL for every Dropbox host, such as an emulator
 
+Tokens are refreshed ahead of expiry by background jobs in the same database; any
+number of instances may serve one database. Prometheus metrics are at /metrics.
+
 API keys are made with "dropbridge apikeys create".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), cmd, f) },
@@ -70,7 +80,20 @@ API keys are made with "dropbridge apikeys create".`,
 	fl.StringVar(&f.dropboxNotifyURL, "dropbox-notify-url", "", "base URL of notify.dropboxapi.com (overrides --dropbox-url)")
 	fl.StringVar(&f.dropboxWWWURL, "dropbox-www-url", "", "base URL of www.dropbox.com, the OAuth authorize page (overrides --dropbox-url)")
 	fl.BoolVar(&f.verbose, "verbose", false, "log at debug level")
+	fl.Float64Var(&f.rateLimit, "rate-limit", envFloat("DROPBRIDGE_RATE_LIMIT", httpapi.DefaultRate),
+		"requests a second each API key may make, sustained; 0 for no limit ($DROPBRIDGE_RATE_LIMIT)")
+	fl.IntVar(&f.rateBurst, "rate-burst", httpapi.DefaultBurst, "requests each API key may make at once")
+	fl.DurationVar(&f.refreshAhead, "refresh-ahead", jobs.DefaultRefreshAhead, "refresh access tokens this long before they expire")
 	return cmd
+}
+
+// envFloat returns the environment variable name as a number, or def
+// when it is unset or not a number.
+func envFloat(name string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
+		return v
+	}
+	return def
 }
 
 // endpoints are the Dropbox URLs of the flags.
@@ -126,6 +149,8 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 	svc := connect.New(store, publicURL)
 	svc.Dropbox = endpoints
 	svc.Logger = logger
+	reg := newRegistry()
+	svc.HTTPClient = dropboxHTTPClient(reg)
 	out := cmd.OutOrStdout()
 	if f.appKey != "" {
 		app, err := ensureDefaultApp(ctx, store, f.env, "Default app", f.appKey, dropbridge.Secret(appSecret))
@@ -134,10 +159,58 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 		}
 		fmt.Fprintf(out, "Default app %s (%s) in environment %s: register %s as its redirect URI\n", app.ID, app.AppKey, f.env, svc.RedirectURI())
 	}
+	stopJobs, err := startJobs(ctx, f.db.databaseURL(), store, svc, reg, f.refreshAhead, logger)
+	if err != nil {
+		return err
+	}
+	defer stopJobs()
 	api := httpapi.New(httpapi.Config{Store: store, Connect: svc, Logger: logger})
+	handler := httpapi.NewMetrics(reg).Handler(httpapi.NewRateLimiter(httpapi.RateLimit{Rate: f.rateLimit, Burst: f.rateBurst}).Handler(api))
 	fmt.Fprintf(out, "dropbridge listening on %s\n", publicURL)
 	fmt.Fprintf(out, "API base URL: %s/v1 (docs: %s/docs)\n", publicURL, publicURL)
-	return serveUntilDone(ctx, ln, api, logger)
+	fmt.Fprintf(out, "Metrics: %s%s\n", publicURL, httpapi.MetricsPath)
+	return serveUntilDone(ctx, ln, handler, logger)
+}
+
+// newRegistry returns a Prometheus registry with the Go runtime's and the
+// process's metrics.
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// dropboxHTTPClient returns the HTTP client for calls to Dropbox, counted
+// in reg. It keeps up to 32 idle connections per host, as the Dropbox
+// client's default does, for parallel upload parts.
+func dropboxHTTPClient(reg prometheus.Registerer) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 32
+	return &http.Client{Transport: connect.NewMetrics(reg).Transport(t)}
+}
+
+// startJobs starts the background jobs (token refresh) on the database,
+// with their metrics in reg, and returns the function that stops them,
+// waiting a while for the jobs in hand.
+func startJobs(ctx context.Context, databaseURL string, store dropbridge.Store, svc *connect.Service,
+	reg prometheus.Registerer, refreshAhead time.Duration, logger *slog.Logger) (stop func(), err error) {
+	r, err := jobs.Open(ctx, databaseURL, jobs.Config{Store: store, Connect: svc, Logger: logger,
+		RefreshAhead: refreshAhead, Metrics: jobs.NewMetrics(reg)})
+	if err != nil {
+		return nil, fmt.Errorf("set up background jobs: %w", err)
+	}
+	if err := r.Start(ctx); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("start background jobs: %w", err)
+	}
+	return func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+		defer cancel()
+		if err := r.Stop(stopCtx); err != nil {
+			logger.Warn("background jobs did not stop in time", "error", err)
+		}
+		r.Close()
+	}, nil
 }
 
 // ensureDefaultApp registers the app with appKey in the environment named
