@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"golang.org/x/oauth2"
@@ -53,8 +55,8 @@ func domainError(err error) *dropbridge.Error {
 	)
 	switch {
 	case errors.As(err, &api):
-		if errors.Is(api, dropbox.ErrNotFound) {
-			return dropbridge.Errorf(dropbridge.ENOTFOUND, "Dropbox found nothing there (%s): check the path or ID.", strings.Join(api.Tags, "/"))
+		if notFound(api.Tags) {
+			return notFoundError(api.Tags)
 		}
 		if errors.Is(api, dropbox.ErrMalformedPath) {
 			return dropbridge.Errorf(dropbridge.EINVALID, "Dropbox cannot read the path (%s): give a path such as \"/folder/file.txt\", with no empty component or trailing slash.", strings.Join(api.Tags, "/"))
@@ -74,6 +76,11 @@ func domainError(err error) *dropbridge.Error {
 		return dropbridge.Errorf(dropbridge.EINVALID, "The path root is not one this account can use (%s).", root.Tag)
 	case errors.As(err, &rate):
 		return dropbridge.Errorf(dropbridge.ERATELIMITED, "Dropbox is rate limiting this account (%s): retry in %d seconds.", rate.Reason, seconds(rate.RetryAfter.Seconds()))
+	case errors.As(err, &server) && server.Status == http.StatusNotFound:
+		// An unknown route (through the proxy or Call): not an outage.
+		return dropbridge.Errorf(dropbridge.ENOTFOUND, "Dropbox has no such route (HTTP 404): check the route's name and version.")
+	case errors.As(err, &server) && server.Status < 500:
+		return dropbridge.Errorf(dropbridge.EINVALID, "Dropbox refused the request (HTTP %d): check what was sent.", server.Status)
 	case errors.As(err, &server):
 		return dropbridge.Errorf(dropbridge.EUNAVAILABLE, "Dropbox answered with a server error (%d): retry later.", server.Status)
 	case errors.As(err, &bad):
@@ -84,6 +91,59 @@ func domainError(err error) *dropbridge.Error {
 		return dropbridge.Errorf(dropbridge.EUNAVAILABLE, "Dropbox could not be reached: retry later.")
 	}
 	return nil
+}
+
+// notFoundTags are the route error tags that say that what a call names
+// does not exist, or is out of the account's sight, from the error unions
+// of Dropbox's spec (sharing.stone, files.stone, ...). They count
+// wherever they stand in the tag path.
+var notFoundTags = map[string]bool{
+	"not_found":              true, // files.LookupError (path/not_found, from_lookup/not_found, ...), file_requests.FileRequestError
+	"shared_link_not_found":  true, // sharing.SharedLinkError
+	"doc_not_found":          true, // paper.DocLookupError
+	"folder_not_found":       true, // paper.PaperDocCreateError: the parent folder
+	"invalid_id":             true, // sharing.SharedFolderAccessError: no such shared folder
+	"not_a_member":           true, // sharing.SharedFolderAccessError (the account is not in the shared folder), SharedFolderMemberError (nor the member named)
+	"invalid_team_folder_id": true, // team.TeamFolderAccessError
+	"invalid_async_job_id":   true, // async.PollError
+}
+
+// notFoundUnder are the tags that mean not found only under one parent:
+// the dropbox_id of the shared folder member a call names, which is not
+// found, but the dropbox_id of a member to add (bad_member), which is a
+// refusal of the request.
+var notFoundUnder = map[[2]string]bool{
+	{"member_error", "invalid_dropbox_id"}: true, // sharing.SharedFolderMemberError
+}
+
+// notFound reports whether a route error's tag path, outermost first,
+// says that what the call names does not exist: one of notFoundTags or
+// notFoundUnder, or another "..._not_found" tag (team.stone's
+// member_not_found, group_not_found, ...), except mapping_not_found
+// (team.TokenGetAuthenticatedAdminError: the token, not a thing named).
+func notFound(tags []string) bool {
+	for i, t := range tags {
+		switch {
+		case notFoundTags[t], i > 0 && notFoundUnder[[2]string{tags[i-1], t}]:
+			return true
+		case strings.HasSuffix(t, "_not_found") && t != "mapping_not_found":
+			return true
+		}
+	}
+	return false
+}
+
+// notFoundError is the ENOTFOUND of a route error with notFound tags,
+// with a message that says what to check.
+func notFoundError(tags []string) *dropbridge.Error {
+	path := strings.Join(tags, "/")
+	switch {
+	case slices.Contains(tags, "member_error"):
+		return dropbridge.Errorf(dropbridge.ENOTFOUND, "The member named is not a member of the shared folder (%s): check the member's email or dropbox_id.", path)
+	case slices.Contains(tags, "not_a_member"):
+		return dropbridge.Errorf(dropbridge.ENOTFOUND, "The connection's account is not a member of the shared folder (%s): check the shared folder ID.", path)
+	}
+	return dropbridge.Errorf(dropbridge.ENOTFOUND, "Dropbox found nothing there (%s): check the path or ID.", path)
 }
 
 // oauthError reads an error of Dropbox's token endpoint (RFC 6749 5.2).

@@ -37,6 +37,10 @@ func TestTranslate(t *testing.T) {
 		{"path root", &dropbox.PathRootError{Tag: "invalid_root"}, dropbridge.EINVALID, false},
 		{"rate limit", &dropbox.RateLimitError{Reason: "too_many_requests", RetryAfter: 1500 * time.Millisecond}, dropbridge.ERATELIMITED, false},
 		{"server", &dropbox.ServerError{Status: 503}, dropbridge.EUNAVAILABLE, false},
+		{"unknown route", &dropbox.ServerError{Status: 404, Body: "Unknown API function: \"files/nope\""}, dropbridge.ENOTFOUND, false},
+		{"other client error", &dropbox.ServerError{Status: 413}, dropbridge.EINVALID, false},
+		{"shared link not found", &dropbox.APIError{Route: "sharing/revoke_shared_link", Tags: []string{"shared_link_not_found"}}, dropbridge.ENOTFOUND, false},
+		{"unknown shared folder", &dropbox.APIError{Route: "sharing/get_folder_metadata", Tags: []string{"invalid_id"}}, dropbridge.ENOTFOUND, false},
 		{"bad input", &dropbox.BadInputError{Route: "files/upload", Message: "path: did not match pattern"}, dropbridge.EINVALID, false},
 		{"invalid grant", fmt.Errorf("dropbox: refresh the access token: %w", &oauth2.RetrieveError{ErrorCode: "invalid_grant"}), dropbridge.ECONFLICT, true},
 		{"invalid client", &oauth2.RetrieveError{ErrorCode: "invalid_client"}, dropbridge.EFORBIDDEN, false},
@@ -68,7 +72,55 @@ func TestTranslate(t *testing.T) {
 	if !errors.As(translate(conflict), &api) || api != conflict {
 		t.Errorf("the translated error does not reach the Dropbox error")
 	}
+	if msg := dropbridge.ErrorMessage(translate(&dropbox.APIError{Tags: []string{"member_error", "not_a_member"}})); msg != "The member named is not a member of the shared folder (member_error/not_a_member): check the member's email or dropbox_id." {
+		t.Errorf("member not found message %q", msg)
+	}
+	if msg := dropbridge.ErrorMessage(translate(&dropbox.APIError{Tags: []string{"access_error", "not_a_member"}})); msg != "The connection's account is not a member of the shared folder (access_error/not_a_member): check the shared folder ID." {
+		t.Errorf("account not a member message %q", msg)
+	}
 	if msg := dropbridge.ErrorMessage(translate(&dropbox.RateLimitError{Reason: "too_many_requests", RetryAfter: 1500 * time.Millisecond})); msg != "Dropbox is rate limiting this account (too_many_requests): retry in 2 seconds." {
 		t.Errorf("rate limit message %q", msg)
+	}
+}
+
+// TestNotFound: the not-found tags of the error unions of the routes the
+// service calls, wherever they stand in the tag path, and tags that only
+// look alike.
+func TestNotFound(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		tags []string
+		want bool
+	}{
+		{[]string{"path", "not_found"}, true},                                  // files.GetMetadataError, sharing.ListSharedLinksError
+		{[]string{"from_lookup", "not_found"}, true},                           // files.RelocationError
+		{[]string{"path_lookup", "not_found"}, true},                           // files.DeleteError, RestoreError
+		{[]string{"not_found"}, true},                                          // file_requests.FileRequestError
+		{[]string{"shared_link_not_found"}, true},                              // sharing.SharedLinkError
+		{[]string{"invalid_id"}, true},                                         // sharing.SharedFolderAccessError
+		{[]string{"access_error", "invalid_id"}, true},                         // sharing.AddFolderMemberError, UnshareFolderError, ...
+		{[]string{"unshare_folder_error", "access_error", "invalid_id"}, true}, // sharing.JobError
+		{[]string{"access_error", "not_a_member"}, true},                       // the account is not in the shared folder
+		{[]string{"member_error", "not_a_member"}, true},                       // sharing.SharedFolderMemberError
+		{[]string{"member_error", "invalid_dropbox_id"}, true},                 // the member named does not exist
+		{[]string{"doc_not_found"}, true},                                      // paper.DocLookupError
+		{[]string{"folder_not_found"}, true},                                   // paper.PaperDocCreateError
+		{[]string{"access_error", "invalid_team_folder_id"}, true},             // team.BaseTeamFolderError
+		{[]string{"invalid_async_job_id"}, true},                               // async.PollError
+		{[]string{"member_not_found"}, true},                                   // team.stone
+		{[]string{"bad_member", "invalid_dropbox_id"}, false},                  // a member to add: a refused request
+		{[]string{"access_error", "unmounted"}, false},                         // the folder is there
+		{[]string{"access_error", "invalid_member"}, false},                    // the account is disabled
+		{[]string{"mapping_not_found"}, false},                                 // team.TokenGetAuthenticatedAdminError
+		{[]string{"invalid_revision"}, false},                                  // files.RestoreError
+		{[]string{"path", "conflict", "file"}, false},                          // files.WriteError
+		{[]string{"path", "malformed_path"}, false},                            // files.LookupError
+		{[]string{"invalid_dropbox_id"}, false},                                // without a parent
+		{nil, false},
+	}
+	for _, tc := range tests {
+		if got := notFound(tc.tags); got != tc.want {
+			t.Errorf("notFound(%q) = %v, want %v", tc.tags, got, tc.want)
+		}
 	}
 }

@@ -13,9 +13,12 @@ import (
 // for: it paces calls, slowing down when Dropbox answers 429
 // too_many_requests and speeding up again after, and it lets one write at
 // a time into each account's namespace, so that the client never causes
-// 429 too_many_write_operations itself. A Client and its copies (AsMember,
-// WithRoot, ...) share one Limits; other Clients of the same token may
-// share it too through WithLimits. It is safe for concurrent use.
+// 429 too_many_write_operations itself. When calls of an account wait (for
+// the pace, or for the write in flight), interactive calls go ahead of
+// background work (WithBackground), which still gets one turn in four. A
+// Client and its copies (AsMember, WithRoot, ...) share one Limits; other
+// Clients of the same token may share it too through WithLimits. It is
+// safe for concurrent use.
 type Limits struct {
 	mu    sync.Mutex
 	lanes map[string]*lane // by selected member
@@ -32,16 +35,21 @@ func (l *Limits) account(key string) *lane {
 	defer l.mu.Unlock()
 	ln := l.lanes[key]
 	if ln == nil {
-		ln = &lane{lim: rate.NewLimiter(rate.Inf, 1), write: make(chan struct{}, 1), now: time.Now}
+		ln = &lane{lim: rate.NewLimiter(rate.Inf, 1), now: time.Now}
 		l.lanes[key] = ln
 	}
 	return ln
 }
 
-// lane paces the calls of one account and serialises its writes.
+// lane paces the calls of one account and serialises its writes. Two
+// turnstiles order the calls that wait, interactive ones first: write,
+// held by the write in flight, and start, held by the call next to start
+// while it waits for the pace (so that calls start in the turnstile's
+// order).
 type lane struct {
 	lim   *rate.Limiter
-	write chan struct{} // a token while a write is in flight
+	write turnstile
+	start turnstile
 	now   func() time.Time
 
 	mu   sync.Mutex
@@ -49,42 +57,66 @@ type lane struct {
 }
 
 // begin waits until a call may start, and for a write until no other write
-// of the account is in flight. The caller calls release when the attempt is
-// over.
+// of the account is in flight; the class of the call comes from ctx
+// (WithBackground). The caller calls release when the attempt is over.
 func (ln *lane) begin(ctx context.Context, write bool) (release func(), err error) {
+	c := classOf(ctx)
 	release = func() {}
 	if write {
-		select {
-		case ln.write <- struct{}{}:
-			release = func() { <-ln.write }
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if err := ln.write.acquire(ctx, c); err != nil {
+			return nil, err
 		}
+		release = ln.write.release
 	}
+	if err := ln.start.acquire(ctx, c); err != nil {
+		release()
+		return nil, err
+	}
+	err = ln.awaitPace(ctx)
+	if err == nil {
+		ln.mu.Lock()
+		ln.pace = ln.pace.started(ln.now())
+		ln.mu.Unlock()
+	}
+	ln.start.release()
+	if err != nil {
+		release()
+		return nil, err
+	}
+	return release, nil
+}
+
+// awaitPace waits until the pace lets the next call start: the pause after
+// a 429 is over and the rate limit has a token for it. Only the holder of
+// the start turnstile calls it.
+func (ln *lane) awaitPace(ctx context.Context) error {
+	if err := ln.awaitPause(ctx); err != nil {
+		return err
+	}
+	if err := ln.lim.Wait(ctx); err != nil {
+		return err
+	}
+	// A 429 may have come meanwhile.
+	return ln.awaitPause(ctx)
+}
+
+// awaitPause waits until no pause after a 429 holds calls back.
+func (ln *lane) awaitPause(ctx context.Context) error {
 	for {
 		ln.mu.Lock()
 		wait := ln.pace.pausedTo.Sub(ln.now())
 		ln.mu.Unlock()
 		if wait <= 0 {
-			break
+			return nil
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			release()
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-t.C:
 		}
 	}
-	if err := ln.lim.Wait(ctx); err != nil {
-		release()
-		return nil, err
-	}
-	ln.mu.Lock()
-	ln.pace = ln.pace.started(ln.now())
-	ln.mu.Unlock()
-	return release, nil
 }
 
 // observe adjusts the pace to how an attempt ended.

@@ -2,8 +2,14 @@ package dropbox
 
 import (
 	"context"
+	"errors"
+	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestPace(t *testing.T) {
@@ -85,29 +91,256 @@ func TestPaceFloor(t *testing.T) {
 // TestLaneWrites: one write at a time per account; reads are not held up.
 func TestLaneWrites(t *testing.T) {
 	t.Parallel()
-	l := NewLimits()
-	ln := l.account("|")
-	if l.account("|") != ln || l.account("dbmid:x|") == ln {
-		t.Fatal("lanes are per account")
-	}
-	release, err := ln.begin(t.Context(), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r, err := ln.begin(t.Context(), false); err != nil {
-		t.Fatalf("a read waits for a write: %v", err)
-	} else {
+	synctest.Test(t, func(t *testing.T) {
+		l := NewLimits()
+		ln := l.account("|")
+		if l.account("|") != ln || l.account("dbmid:x|") == ln {
+			t.Fatal("lanes are per account")
+		}
+		release, err := ln.begin(t.Context(), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err := ln.begin(t.Context(), false); err != nil {
+			t.Fatalf("a read waits for a write: %v", err)
+		} else {
+			r()
+		}
+		second := make(chan error, 1)
+		ctx, cancel := context.WithCancel(t.Context())
+		go func() {
+			r, err := ln.begin(ctx, true)
+			if err == nil {
+				r()
+			}
+			second <- err
+		}()
+		synctest.Wait()
+		select {
+		case err := <-second:
+			t.Fatalf("a second write started while the first was in flight (err %v)", err)
+		default:
+		}
+		cancel()
+		if err := <-second; !errors.Is(err, context.Canceled) {
+			t.Fatalf("a cancelled wait for the write = %v, want context.Canceled", err)
+		}
+		release()
+		r, err := ln.begin(t.Context(), true)
+		if err != nil {
+			t.Fatalf("write after release: %v", err)
+		}
 		r()
+	})
+}
+
+func TestBackgroundContext(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	if IsBackground(ctx) || classOf(ctx) != interactive {
+		t.Error("an unmarked context is background")
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
-	defer cancel()
-	if _, err := ln.begin(ctx, true); err == nil {
-		t.Fatal("a second write started while the first was in flight")
+	bg := WithBackground(ctx)
+	if !IsBackground(bg) || classOf(bg) != background {
+		t.Error("WithBackground does not mark the context")
 	}
-	release()
-	r, err := ln.begin(t.Context(), true)
-	if err != nil {
-		t.Fatalf("write after release: %v", err)
+	if !IsBackground(context.WithoutCancel(bg)) {
+		t.Error("the mark is lost by a derived context")
 	}
-	r()
+}
+
+func TestTurns(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		passedOver int
+		waiting    [classes]int
+		want       class
+		after      int
+	}{
+		{"only interactive", 0, [classes]int{3, 0}, interactive, 0},
+		{"only interactive resets the count", 2, [classes]int{1, 0}, interactive, 0},
+		{"only background", 0, [classes]int{0, 2}, background, 0},
+		{"interactive first", 0, [classes]int{1, 1}, interactive, 1},
+		{"interactive again", 1, [classes]int{5, 1}, interactive, 2},
+		{"background's share", backgroundShare - 1, [classes]int{5, 1}, background, 0},
+		{"background when no interactive waits", 1, [classes]int{0, 4}, background, 0},
+	}
+	for _, tc := range tests {
+		got, after := turns{passedOver: tc.passedOver}.next(tc.waiting)
+		if got != tc.want || after.passedOver != tc.after {
+			t.Errorf("%s: next = %v with %d passed over, want %v with %d", tc.name, got, after.passedOver, tc.want, tc.after)
+		}
+	}
+}
+
+// queue starts one goroutine per name, in order, each waiting for ts in
+// the class its name starts with ("i" or "b"); each one that gets it
+// appends its name to the order and releases it. Each goroutine is
+// waiting before the next starts (the caller runs in a synctest bubble).
+func queue(t *testing.T, ts *turnstile, names ...string) (order func() []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var got []string
+	var wg sync.WaitGroup
+	for _, name := range names {
+		c := interactive
+		if strings.HasPrefix(name, "b") {
+			c = background
+		}
+		wg.Go(func() {
+			if err := ts.acquire(t.Context(), c); err != nil {
+				t.Errorf("%s: %v", name, err)
+				return
+			}
+			mu.Lock()
+			got = append(got, name)
+			mu.Unlock()
+			ts.release()
+		})
+		synctest.Wait()
+	}
+	return func() []string {
+		wg.Wait()
+		return got
+	}
+}
+
+// TestTurnstileOrder: interactive calls go first; background work gets its
+// share of turns when interactive calls keep coming.
+func TestTurnstileOrder(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		waiting []string
+		want    []string
+	}{
+		{"interactive first", []string{"b1", "b2", "i1", "i2"}, []string{"i1", "i2", "b1", "b2"}},
+		{"first come first served in a class", []string{"i1", "b1", "i2", "b2", "i3"}, []string{"i1", "i2", "i3", "b1", "b2"}},
+		{"background gets one turn in four", []string{"b1", "b2", "i1", "i2", "i3", "i4", "i5", "i6", "i7"},
+			[]string{"i1", "i2", "i3", "b1", "i4", "i5", "i6", "b2", "i7"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				var ts turnstile
+				if err := ts.acquire(t.Context(), background); err != nil {
+					t.Fatal(err)
+				}
+				order := queue(t, &ts, tc.waiting...)
+				ts.release()
+				if diff := cmp.Diff(tc.want, order()); diff != "" {
+					t.Errorf("order (-want +got):\n%s", diff)
+				}
+				if ts.held {
+					t.Error("the turnstile is still held after every call released it")
+				}
+			})
+		})
+	}
+}
+
+// TestTurnstileCancel: a call that stops waiting leaves its place.
+func TestTurnstileCancel(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var ts turnstile
+		if err := ts.acquire(t.Context(), interactive); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		gaveUp := make(chan error)
+		go func() { gaveUp <- ts.acquire(ctx, interactive) }()
+		synctest.Wait()
+		order := queue(t, &ts, "b1")
+		cancel()
+		if err := <-gaveUp; !errors.Is(err, context.Canceled) {
+			t.Fatalf("acquire after cancel = %v", err)
+		}
+		ts.release()
+		if diff := cmp.Diff([]string{"b1"}, order()); diff != "" {
+			t.Errorf("order (-want +got):\n%s", diff)
+		}
+		if len(ts.waiting[interactive]) != 0 || ts.held {
+			t.Errorf("after all: waiting %v, held %v", ts.waiting, ts.held)
+		}
+	})
+}
+
+// TestLanePriority: after a 429, the calls waiting for the pace start
+// interactive ones first, and so do writes waiting for the write in
+// flight.
+func TestLanePriority(t *testing.T) {
+	t.Parallel()
+	bg := func(ctx context.Context, name string) context.Context {
+		if strings.HasPrefix(name, "b") {
+			return WithBackground(ctx)
+		}
+		return ctx
+	}
+	// run starts the calls in order, each waiting before the next starts,
+	// and returns a function that gives the order in which they started
+	// (writes: the order in which they held the write).
+	run := func(t *testing.T, ln *lane, write bool, names ...string) func() []string {
+		var mu sync.Mutex
+		var got []string
+		var wg sync.WaitGroup
+		for _, name := range names {
+			wg.Go(func() {
+				release, err := ln.begin(bg(t.Context(), name), write)
+				if err != nil {
+					t.Errorf("%s: %v", name, err)
+					return
+				}
+				mu.Lock()
+				got = append(got, name)
+				mu.Unlock()
+				release()
+			})
+			synctest.Wait()
+		}
+		return func() []string {
+			wg.Wait()
+			return got
+		}
+	}
+
+	t.Run("pace", func(t *testing.T) {
+		t.Parallel()
+		synctest.Test(t, func(t *testing.T) {
+			ln := NewLimits().account("|")
+			for range 40 {
+				ln.pace = ln.pace.started(ln.now())
+			}
+			ln.observe(&RateLimitError{Reason: "too_many_requests", RetryAfter: 2 * time.Second})
+			if ln.pace.limit == 0 {
+				t.Fatal("no pace set after a 429")
+			}
+			start := time.Now()
+			// b1 waits out the pause holding the start; the others queue.
+			order := run(t, ln, false, "b1", "b2", "b3", "i1", "i2")
+			if diff := cmp.Diff([]string{"b1", "i1", "i2", "b2", "b3"}, order()); diff != "" {
+				t.Errorf("start order (-want +got):\n%s", diff)
+			}
+			if d := time.Since(start); d < 2*time.Second {
+				t.Errorf("the calls were done %s after the 429 with Retry-After 2s", d)
+			}
+		})
+	})
+	t.Run("writes", func(t *testing.T) {
+		t.Parallel()
+		synctest.Test(t, func(t *testing.T) {
+			ln := NewLimits().account("|")
+			release, err := ln.begin(WithBackground(t.Context()), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			order := run(t, ln, true, "b1", "i1", "b2", "i2")
+			release()
+			if diff := cmp.Diff([]string{"i1", "i2", "b1", "b2"}, order()); diff != "" {
+				t.Errorf("write order (-want +got):\n%s", diff)
+			}
+		})
+	})
 }

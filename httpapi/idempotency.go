@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -23,11 +24,12 @@ const maxIdempotentBody = 1 << 20
 
 // idempotent is the middleware of operations that honour Idempotency-Key:
 // the first request with a key runs and its answer is stored; a repeat with
-// the same key, method, path and body gets that answer again (with
-// Idempotent-Replayed: true); a repeat with another body, or while the
-// first still runs, is a conflict. Server errors are not stored, so a
-// retry runs afresh. Only operations whose answers carry no secret may use
-// it: answers are stored as they are.
+// the same key, method, path, body and acting team member or admin gets
+// that answer again (with Idempotent-Replayed: true); a repeat with another
+// body or as another member, or while the first still runs, is a
+// conflict. Server errors are not stored, so a retry runs afresh. Only
+// operations whose answers carry no secret may use it: answers are stored
+// as they are.
 func (s *Server) idempotent(ctx huma.Context, next func(huma.Context)) {
 	key := ctx.Header("Idempotency-Key")
 	if key == "" {
@@ -46,18 +48,13 @@ func (s *Server) idempotent(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	path := ctx.URL().Path
-	h := sha256.New()
-	for _, part := range [][]byte{[]byte(ctx.Method()), []byte(path), []byte(ctx.Header("Content-Type")), body} {
-		h.Write([]byte(strconv.Itoa(len(part)) + ":"))
-		h.Write(part)
-	}
 	now := s.now()
 	rec := &dropbridge.IdempotencyRecord{
 		EnvironmentID: environmentID(ctx.Context()),
 		Key:           key,
 		Method:        ctx.Method(),
 		Path:          path,
-		Fingerprint:   h.Sum(nil),
+		Fingerprint:   fingerprint(ctx, path, body),
 		CreatedAt:     now,
 		ExpiresAt:     now.Add(IdempotencyTTL),
 	}
@@ -95,6 +92,38 @@ func (s *Server) idempotent(ctx huma.Context, next func(huma.Context)) {
 	if err := s.store.SaveIdempotentResponse(ctx.Context(), rec); err != nil {
 		s.logger.WarnContext(ctx.Context(), "idempotent response not saved", "error", err)
 	}
+}
+
+// fingerprint identifies an idempotent request: its method, path, content
+// type and body, and the team member or admin it acts as (MemberHeader,
+// AdminHeader) on the operations of a connection, so that a key reused by
+// another member is a conflict, not a replay of what the first member got.
+// The parts are length-prefixed, and the actor's counts only when there is
+// one, so that the fingerprint of a request without one is what it was
+// before actors counted.
+func fingerprint(ctx huma.Context, path string, body []byte) []byte {
+	parts := [][]byte{[]byte(ctx.Method()), []byte(path), []byte(ctx.Header("Content-Type")), body}
+	if !strings.HasPrefix(ctx.Operation().Path, "/v1/connections/{id}/") {
+		// selectActor applies the headers to these operations only.
+		return digest(parts)
+	}
+	if member := strings.TrimSpace(ctx.Header(MemberHeader)); member != "" {
+		parts = append(parts, []byte("member:"+member))
+	}
+	if admin := strings.TrimSpace(ctx.Header(AdminHeader)); admin != "" {
+		parts = append(parts, []byte("admin:"+admin))
+	}
+	return digest(parts)
+}
+
+// digest hashes parts, each prefixed with its length.
+func digest(parts [][]byte) []byte {
+	h := sha256.New()
+	for _, part := range parts {
+		h.Write([]byte(strconv.Itoa(len(part)) + ":"))
+		h.Write(part)
+	}
+	return h.Sum(nil)
 }
 
 // release forgets a claimed key so that a retry runs afresh.

@@ -175,7 +175,7 @@ func TestSharedFolders(t *testing.T) {
 	wantProblem(t, "remove the owner", s.do(s.key, http.MethodPost, sfBase+"/members/remove",
 		map[string]any{"member": map[string]any{"email": "ada@example.com"}}), http.StatusConflict, "folder_owner")
 	wantProblem(t, "remove a stranger", s.do(s.key, http.MethodPost, sfBase+"/members/remove",
-		map[string]any{"member": map[string]any{"email": "nobody@example.com"}}), http.StatusConflict, "member_error")
+		map[string]any{"member": map[string]any{"email": "nobody@example.com"}}), http.StatusNotFound, "member_error")
 
 	// Unshare: the owner keeps a plain folder.
 	s.must(http.StatusNoContent, http.MethodPost, sfBase+"/unshare", map[string]any{"leave_a_copy": false}, nil)
@@ -184,7 +184,7 @@ func TestSharedFolders(t *testing.T) {
 	if plain.SharedFolderID != "" || plain.Tag != "folder" {
 		t.Errorf("the folder after unsharing = %+v", plain)
 	}
-	wantProblem(t, "get the unshared folder", s.do(s.key, http.MethodGet, sfBase, nil), http.StatusConflict, "invalid_id")
+	wantProblem(t, "get the unshared folder", s.do(s.key, http.MethodGet, sfBase, nil), http.StatusNotFound, "invalid_id")
 	var left foldersPage
 	s.must(http.StatusOK, http.MethodGet, base+"/shared-folders", nil, &left)
 	if len(left.Data) != 1 || left.Data[0].SharedFolderID != second.SharedFolderID {
@@ -229,14 +229,14 @@ func TestSharedFoldersBadInputAndOtherEnvironments(t *testing.T) {
 		{"members cursor of another folder", http.MethodGet, base + "/shared-folders/1" + sf.SharedFolderID + "/members?cursor=" + mp.NextCursor, nil, 422, ""},
 		{"limit 0", http.MethodGet, base + "/shared-folders?limit=0", nil, 422, ""},
 		{"unknown action", http.MethodGet, sfBase + "?actions=fly", nil, 422, ""},
-		{"unknown shared folder", http.MethodGet, base + "/shared-folders/999999", nil, 409, "invalid_id"},
+		{"unknown shared folder", http.MethodGet, base + "/shared-folders/999999", nil, 404, "invalid_id"},
 		{"add no one", http.MethodPost, sfBase + "/members", map[string]any{"members": []map[string]any{}}, 422, ""},
 		{"member named twice over", http.MethodPost, sfBase + "/members", map[string]any{"members": []map[string]any{{"email": "c@example.com", "dropbox_id": "dbid:x"}}}, 422, ""},
 		{"member named by nothing", http.MethodPost, sfBase + "/members", map[string]any{"members": []map[string]any{{"access_level": "editor"}}}, 422, ""},
 		{"member with a bad email", http.MethodPost, sfBase + "/members", map[string]any{"members": []map[string]any{{"email": "nobody"}}}, 422, ""},
 		{"member made owner", http.MethodPost, sfBase + "/members", map[string]any{"members": []map[string]any{{"email": "c@example.com", "access_level": "owner"}}}, 422, ""},
 		{"update without access_level", http.MethodPost, sfBase + "/members/update", map[string]any{"member": map[string]any{"email": "bob@example.com"}}, 422, ""},
-		{"update a stranger", http.MethodPost, sfBase + "/members/update", map[string]any{"member": map[string]any{"email": "zed@example.com"}, "access_level": "editor"}, 409, "member_error"},
+		{"update a stranger", http.MethodPost, sfBase + "/members/update", map[string]any{"member": map[string]any{"email": "zed@example.com"}, "access_level": "editor"}, 404, "member_error"},
 		{"remove without member", http.MethodPost, sfBase + "/members/remove", map[string]any{}, 422, ""},
 		{"unmount what is not mounted elsewhere", http.MethodPost, "/v1/connections/" + other + "/shared-folders/" + sf.SharedFolderID + "/unmount", nil, 409, "access_error/unmounted"},
 		{"unknown connection", http.MethodGet, "/v1/connections/conn_nope/shared-folders", nil, 404, ""},

@@ -144,9 +144,9 @@ func TestSharedLinks(t *testing.T) {
 		t.Errorf("revoke: %d %s, then %d %s", first.status, first.body, repeat.status, repeat.body)
 	}
 	wantProblem(t, "revoke again", s.do(s.key, http.MethodPost, base+"/shared-links/revoke", map[string]any{"url": link.URL}),
-		http.StatusConflict, "shared_link_not_found")
+		http.StatusNotFound, "shared_link_not_found")
 	wantProblem(t, "metadata of a revoked link", s.do(s.key, http.MethodGet, base+"/shared-links/metadata?url="+url.QueryEscape(link.URL), nil),
-		http.StatusConflict, "shared_link_not_found")
+		http.StatusNotFound, "shared_link_not_found")
 	s.must(http.StatusOK, http.MethodGet, base+"/shared-links?path=/Docs/report.txt&direct_only=true", nil, &lp)
 	if len(lp.Data) != 0 {
 		t.Errorf("links to the report after revoking = %v", linkURLs(lp.Data))
@@ -291,7 +291,7 @@ func TestSharedLinksBadInput(t *testing.T) {
 		{"cursor of another connection", http.MethodGet, "/v1/connections/" + other + "/shared-links?cursor=" + files.NextCursor, nil, 422, ""},
 		{"direct_only without path", http.MethodGet, base + "/shared-links?direct_only=true", nil, 422, ""},
 		{"metadata without url", http.MethodGet, base + "/shared-links/metadata", nil, 422, ""},
-		{"metadata of no link", http.MethodGet, base + "/shared-links/metadata?url=" + url.QueryEscape("https://example.com/x"), nil, 409, "shared_link_not_found"},
+		{"metadata of no link", http.MethodGet, base + "/shared-links/metadata?url=" + url.QueryEscape("https://example.com/x"), nil, 404, "shared_link_not_found"},
 		{"modify nothing", http.MethodPost, base + "/shared-links/modify", map[string]any{"url": link.URL}, 422, ""},
 		{"modify with contradictions", http.MethodPost, base + "/shared-links/modify", map[string]any{"url": link.URL, "link_password": "x", "remove_password": true}, 422, ""},
 		{"modify another's link", http.MethodPost, "/v1/connections/" + other + "/shared-links/modify", map[string]any{"url": link.URL, "audience": "public"}, 409, "shared_link_access_denied"},

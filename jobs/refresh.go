@@ -10,6 +10,7 @@ import (
 
 	"github.com/dropbridge/dropbridge"
 	"github.com/dropbridge/dropbridge/connect"
+	"github.com/dropbridge/dropbridge/dropbox"
 )
 
 // waitingStates are the states in which a job blocks another like it:
@@ -121,7 +122,7 @@ func (w *refreshTokenWorker) Timeout(*river.Job[refreshTokenArgs]) time.Duration
 // backoff; a connection that no longer exists ends it.
 func (w *refreshTokenWorker) Work(ctx context.Context, job *river.Job[refreshTokenArgs]) error {
 	a := job.Args
-	outcome, err := w.r.cfg.Connect.RefreshToken(ctx, a.EnvironmentID, a.ConnectionID, w.r.dueBefore())
+	outcome, err := w.r.cfg.Connect.RefreshToken(dropbox.WithBackground(ctx), a.EnvironmentID, a.ConnectionID, w.r.dueBefore())
 	w.r.observe(ctx, a, outcome, err, job.Attempt)
 	if dropbridge.ErrorCode(err) == dropbridge.ENOTFOUND {
 		return river.JobCancel(err)
