@@ -37,8 +37,9 @@
 // connections are retried only where a repeat cannot do harm: reads, polls
 // and upload bytes that can be sent again (RetryPolicy). Each account's
 // calls are paced after a 429 and its writes go one at a time (Limits), so
-// that the client never causes lock contention itself. WithOAuth2 keeps a
-// short-lived access token fresh.
+// that the client never causes lock contention itself; calls whose context
+// is marked WithBackground wait behind interactive ones. WithOAuth2 and
+// WithTokenSource keep a short-lived access token fresh.
 //
 // # Files
 //
