@@ -6,16 +6,18 @@ import "context"
 // sqlite and postgres packages implement it. Both pass the one suite in
 // storetest.
 //
-// It is one interface over six smaller ones because the nouns share one
+// It is one interface over eleven smaller ones because the nouns share one
 // database, one migration history and one key ring, and some operations span
 // them in one transaction (CompleteConnectSession writes a connection and a
-// session); code that needs only part of it, such as API key authentication,
+// session; ApplyMirrorChange writes the mirror, the events and their
+// deliveries); code that needs only part of it, such as API key authentication,
 // takes the smaller interface.
 //
 // Every method takes a context first and is safe for concurrent use. Reads
 // scoped to an environment never return another environment's rows: a miss
-// is ENOTFOUND. Secrets (app secrets, tokens, PKCE verifiers) are sealed
-// with the store's key ring before they are written.
+// is ENOTFOUND. Secrets (app secrets, tokens, PKCE verifiers, webhook
+// endpoint secrets) are sealed with the store's key ring before they are
+// written.
 type Store interface {
 	EnvironmentStore
 	APIKeyStore
@@ -23,6 +25,11 @@ type Store interface {
 	ConnectSessionStore
 	ConnectionStore
 	IdempotencyStore
+	MirrorStore
+	EventStore
+	WebhookEndpointStore
+	DeliveryStore
+	WriteLogStore
 
 	// ResealSecrets seals every stored secret that is not sealed with the key
 	// ring's newest key again with it, and returns how many it re-sealed.

@@ -15,6 +15,7 @@ var sealedColumns = []struct{ table, column string }{
 	{"connect_sessions", "pkce_verifier"},
 	{"connections", "access_token"},
 	{"connections", "refresh_token"},
+	{"webhook_endpoints", "secret"},
 }
 
 // resealBatch is how many rows one transaction re-seals, so that rows are

@@ -73,6 +73,18 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"NoSecretsInClear", testNoSecretsInClear},
 		{"SecretsBoundToTheirRow", testSecretsBoundToTheirRow},
 		{"ConcurrentWriters", testConcurrentWriters},
+		{"MirrorApply", testMirrorApply},
+		{"MirrorApplyRace", testMirrorApplyRace},
+		{"MirrorQuery", testMirrorQuery},
+		{"Events", testEvents},
+		{"EventFeedConcurrent", testEventFeedConcurrent},
+		{"WebhookEndpoints", testWebhookEndpoints},
+		{"WebhookSecrets", testWebhookSecrets},
+		{"Deliveries", testDeliveries},
+		{"DeliveryReplayRange", testDeliveryReplayRange},
+		{"DeliveryClaimRace", testDeliveryClaimRace},
+		{"WriteLog", testWriteLog},
+		{"ChangeTrackingIsolation", testChangeTrackingIsolation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

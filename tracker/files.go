@@ -12,14 +12,14 @@ import (
 	"github.com/dropbridge/dropbridge/dropbox"
 )
 
-// Kind is what a mirrored entry is.
-type Kind string
+// Kind is what a mirrored entry is: dropbridge.EntryKind.
+type Kind = dropbridge.EntryKind
 
 // Kinds of entries.
 const (
-	KindFile   Kind = "file"
-	KindFolder Kind = "folder"
-	KindPaper  Kind = "paper_doc" // a .paper file
+	KindFile   = dropbridge.EntryFile
+	KindFolder = dropbridge.EntryFolder
+	KindPaper  = dropbridge.EntryPaper // a .paper file
 )
 
 // kindEvents are the event types of each kind.
@@ -30,35 +30,13 @@ var kindEvents = map[Kind]struct{ created, updated, moved, deleted dropbridge.Ev
 }
 
 // Entry is one file or folder of a connection's files mirror, keyed by its
-// Dropbox id.
-type Entry struct {
-	// ID is Dropbox's id ("id:...").
-	ID string `json:"id"`
-	// PathLower is Dropbox's path_lower: where the entry is, or, for a
-	// pending entry, where it was last.
-	PathLower string `json:"path_lower"`
-	Kind      Kind   `json:"kind"`
-	// Rev and ContentHash are a file's; empty for folders.
-	Rev         string `json:"rev,omitempty"`
-	ContentHash string `json:"content_hash,omitempty"`
-	// Parent is the id of the folder the entry was in when it was last
-	// listed or moved; empty at the top of the listing. It keeps a pending
-	// entry in its folder's subtree.
-	Parent string `json:"parent,omitempty"`
-	// Pending is set while a listed deletion has not been confirmed: the
-	// entry holds no path, and becomes a deletion when the listing catches
-	// up, unless it is listed again before (a move).
-	Pending bool `json:"pending,omitempty"`
-	// Object is Dropbox's metadata of the entry, as JSON with its ".tag".
-	Object json.RawMessage `json:"object"`
-}
+// Dropbox id: dropbridge.Entry, which the stores keep.
+type Entry = dropbridge.Entry
 
 // Update is one change of the mirror to store: the entry's new state, or,
-// with Entry nil, its removal.
-type Update struct {
-	ID    string
-	Entry *Entry
-}
+// with Entry nil, its removal. It is dropbridge.EntryUpdate, which
+// dropbridge.MirrorChange carries to the store.
+type Update = dropbridge.EntryUpdate
 
 // Result is what applying a page did: the changes to tell, in order, and
 // the mirror's updates to store with the page's cursor, one per entry

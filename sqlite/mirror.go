@@ -1,0 +1,329 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dropbridge/dropbridge"
+)
+
+// connectionInEnvironment returns ENOTFOUND unless the environment has the
+// connection.
+func connectionInEnvironment(ctx context.Context, q querier, environmentID, connectionID string) error {
+	var one int
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM connections WHERE environment_id = ? AND id = ?`, environmentID, connectionID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("connection", connectionID)
+	}
+	return err
+}
+
+// readTx runs fn in a read transaction: one snapshot of the database.
+func (s *Store) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
+// FindMirrorCursor implements dropbridge.MirrorStore.
+func (s *Store) FindMirrorCursor(ctx context.Context, environmentID, connectionID string, kind dropbridge.MirrorKind) (*dropbridge.MirrorCursor, error) {
+	if !kind.Valid() {
+		return nil, dropbridge.Errorf(dropbridge.EINVALID, "Mirror kind %q is not one dropbridge knows.", kind)
+	}
+	var c dropbridge.MirrorCursor
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		if err := connectionInEnvironment(ctx, tx, environmentID, connectionID); err != nil {
+			return err
+		}
+		err := tx.QueryRowContext(ctx, `SELECT cursor, version FROM mirror_cursors WHERE connection_id = ? AND kind = ?`,
+			connectionID, string(kind)).Scan(&c.Cursor, &c.Version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find mirror cursor: %w", err)
+	}
+	return &c, nil
+}
+
+// staleMirror is the ECONFLICT of a change computed from an older version.
+func staleMirror(ch *dropbridge.MirrorChange, have int64) error {
+	return dropbridge.Errorf(dropbridge.ECONFLICT,
+		"The %s mirror of connection %q moved on (version %d, not %d): read its cursor again and list from there.",
+		ch.Kind, ch.ConnectionID, have, ch.IfVersion)
+}
+
+// ApplyMirrorChange implements dropbridge.MirrorStore.
+func (s *Store) ApplyMirrorChange(ctx context.Context, ch *dropbridge.MirrorChange) (int64, error) {
+	if err := ch.Validate(); err != nil {
+		return 0, err
+	}
+	bodies, err := eventBodies(ch.Events)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now()
+	var version int64
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := connectionInEnvironment(ctx, tx, ch.EnvironmentID, ch.ConnectionID); err != nil {
+			return err
+		}
+		var have int64
+		err := tx.QueryRowContext(ctx, `SELECT version FROM mirror_cursors WHERE connection_id = ? AND kind = ?`,
+			ch.ConnectionID, string(ch.Kind)).Scan(&have)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if have != ch.IfVersion {
+			return staleMirror(ch, have)
+		}
+		version = have + 1
+		if _, err := tx.ExecContext(ctx, `INSERT INTO mirror_cursors (connection_id, kind, cursor, version, updated_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (connection_id, kind) DO UPDATE
+			SET cursor = excluded.cursor, version = excluded.version, updated_at = excluded.updated_at`,
+			ch.ConnectionID, string(ch.Kind), ch.Cursor, version, formatTime(now)); err != nil {
+			return err
+		}
+		if err := writeEntries(ctx, tx, ch); err != nil {
+			return err
+		}
+		if err := writeObjects(ctx, tx, ch); err != nil {
+			return err
+		}
+		for _, id := range ch.ConsumedWrites {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM write_log WHERE id = ? AND connection_id = ?`, id, ch.ConnectionID); err != nil {
+				return err
+			}
+		}
+		return s.appendEvents(ctx, tx, ch.Events, bodies, now)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: apply mirror change: %w", err)
+	}
+	return version, nil
+}
+
+// writeEntries stores the change's entry updates.
+func writeEntries(ctx context.Context, tx *sql.Tx, ch *dropbridge.MirrorChange) error {
+	if len(ch.Entries) == 0 {
+		return nil
+	}
+	put, err := tx.PrepareContext(ctx, `INSERT INTO mirror_entries
+		(connection_id, id, path_lower, path_display, kind, rev, content_hash, parent, pending, object)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (connection_id, id) DO UPDATE SET
+		path_lower = excluded.path_lower, path_display = excluded.path_display, kind = excluded.kind, rev = excluded.rev,
+		content_hash = excluded.content_hash, parent = excluded.parent, pending = excluded.pending, object = excluded.object`)
+	if err != nil {
+		return err
+	}
+	defer put.Close()
+	del, err := tx.PrepareContext(ctx, `DELETE FROM mirror_entries WHERE connection_id = ? AND id = ?`)
+	if err != nil {
+		return err
+	}
+	defer del.Close()
+	for _, u := range ch.Entries {
+		if e := u.Entry; e != nil {
+			_, err = put.ExecContext(ctx, ch.ConnectionID, e.ID, e.PathLower, e.PathDisplay(), string(e.Kind), e.Rev,
+				e.ContentHash, e.Parent, e.Pending, []byte(e.Object))
+		} else {
+			_, err = del.ExecContext(ctx, ch.ConnectionID, u.ID)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeObjects stores the change's polled object updates.
+func writeObjects(ctx context.Context, tx *sql.Tx, ch *dropbridge.MirrorChange) error {
+	for _, o := range ch.Objects {
+		var err error
+		if o.Object != nil {
+			_, err = tx.ExecContext(ctx, `INSERT INTO mirror_objects (connection_id, kind, key, object) VALUES (?, ?, ?, ?)
+				ON CONFLICT (connection_id, kind, key) DO UPDATE SET object = excluded.object`,
+				ch.ConnectionID, string(ch.Kind), o.Key, []byte(o.Object))
+		} else {
+			_, err = tx.ExecContext(ctx, `DELETE FROM mirror_objects WHERE connection_id = ? AND kind = ? AND key = ?`,
+				ch.ConnectionID, string(ch.Kind), o.Key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// entryColumns are the columns scanEntries reads.
+const entryColumns = `id, path_lower, kind, rev, content_hash, parent, pending, object`
+
+func scanEntries(rows *sql.Rows, into map[string]*dropbridge.Entry, list *[]*dropbridge.Entry) error {
+	defer rows.Close()
+	for rows.Next() {
+		var e dropbridge.Entry
+		var kind string
+		var obj []byte
+		if err := rows.Scan(&e.ID, &e.PathLower, &kind, &e.Rev, &e.ContentHash, &e.Parent, &e.Pending, &obj); err != nil {
+			return err
+		}
+		e.Kind, e.Object = dropbridge.EntryKind(kind), obj
+		if into != nil {
+			into[e.ID] = &e
+		}
+		if list != nil {
+			*list = append(*list, &e)
+		}
+	}
+	return rows.Err()
+}
+
+// ListMirrorEntries implements dropbridge.MirrorStore.
+func (s *Store) ListMirrorEntries(ctx context.Context, environmentID, connectionID, after string, limit int) ([]*dropbridge.Entry, error) {
+	if limit < 1 || limit > dropbridge.MaxMirrorPage {
+		return nil, dropbridge.Errorf(dropbridge.EINVALID, "The page size must be between 1 and %d.", dropbridge.MaxMirrorPage)
+	}
+	var out []*dropbridge.Entry
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		if err := connectionInEnvironment(ctx, tx, environmentID, connectionID); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+entryColumns+` FROM mirror_entries
+			WHERE connection_id = ? AND id > ? ORDER BY id LIMIT ?`, connectionID, after, limit)
+		if err != nil {
+			return err
+		}
+		return scanEntries(rows, nil, &out)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list mirror entries: %w", err)
+	}
+	return out, nil
+}
+
+// inBatch is how many values one IN (...) list holds.
+const inBatch = 500
+
+// QueryMirrorEntries implements dropbridge.MirrorStore.
+func (s *Store) QueryMirrorEntries(ctx context.Context, environmentID, connectionID string, q dropbridge.MirrorQuery) ([]*dropbridge.Entry, error) {
+	found := map[string]*dropbridge.Entry{}
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		if err := connectionInEnvironment(ctx, tx, environmentID, connectionID); err != nil {
+			return err
+		}
+		query := func(where string, args ...any) error {
+			rows, err := tx.QueryContext(ctx, `SELECT `+entryColumns+` FROM mirror_entries WHERE connection_id = ? AND `+where,
+				append([]any{connectionID}, args...)...)
+			if err != nil {
+				return err
+			}
+			return scanEntries(rows, found, nil)
+		}
+		if err := query(`pending = 1`); err != nil {
+			return err
+		}
+		in := func(column string, values []string) error {
+			for chunk := range slices.Chunk(values, inBatch) {
+				args := make([]any, len(chunk))
+				for i, v := range chunk {
+					args[i] = v
+				}
+				if err := query(column+` IN (?`+strings.Repeat(`, ?`, len(chunk)-1)+`)`, args...); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if err := in(`id`, q.IDs); err != nil {
+			return err
+		}
+		subtrees := slices.Clone(q.Subtrees)
+		for _, id := range q.IDs {
+			if e := found[id]; e != nil && e.Kind == dropbridge.EntryFolder {
+				subtrees = append(subtrees, e.PathLower)
+			}
+		}
+		if err := in(`path_lower`, q.Paths); err != nil {
+			return err
+		}
+		for _, top := range topmost(subtrees) {
+			var err error
+			if top == "/" {
+				err = query(`1 = 1`)
+			} else {
+				err = query(`(path_lower = ? OR (path_lower >= ? AND path_lower < ?))`, top, top+"/", top+"0")
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: query mirror entries: %w", err)
+	}
+	out := make([]*dropbridge.Entry, 0, len(found))
+	for _, e := range found {
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b *dropbridge.Entry) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// topmost returns the paths of subtrees that are not below another of
+// them, sorted. Below p is the range from p+"/" to p+"0" ('0' follows
+// '/'), which an index on path_lower answers.
+func topmost(subtrees []string) []string {
+	s := slices.Clone(subtrees)
+	slices.Sort(s)
+	var out []string
+	for _, p := range slices.Compact(s) {
+		if n := len(out); n > 0 && (out[n-1] == "/" || strings.HasPrefix(p, out[n-1]+"/")) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// ListMirrorObjects implements dropbridge.MirrorStore.
+func (s *Store) ListMirrorObjects(ctx context.Context, environmentID, connectionID string, kind dropbridge.MirrorKind) ([]dropbridge.MirrorObject, error) {
+	if !kind.Valid() || kind == dropbridge.MirrorFiles {
+		return nil, dropbridge.Errorf(dropbridge.EINVALID, "Mirror kind %q is not a kind of polled objects.", kind)
+	}
+	var out []dropbridge.MirrorObject
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		if err := connectionInEnvironment(ctx, tx, environmentID, connectionID); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT key, object FROM mirror_objects WHERE connection_id = ? AND kind = ? ORDER BY key`,
+			connectionID, string(kind))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var o dropbridge.MirrorObject
+			var obj []byte
+			if err := rows.Scan(&o.Key, &obj); err != nil {
+				return err
+			}
+			o.Object = obj
+			out = append(out, o)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list mirror objects: %w", err)
+	}
+	return out, nil
+}
