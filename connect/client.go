@@ -76,7 +76,7 @@ func (s *Service) Delete(ctx context.Context, environmentID, id string) (*dropbr
 		return nil, fmt.Errorf("connect: delete connection: find its app: %w", err)
 	}
 	k := &keeper{s: s, conn: conn, version: conn.TokenVersion}
-	if err := s.client(ctx, app, k).Auth.TokenRevoke(s.oauthContext(ctx)); err != nil && !refused(err) {
+	if err := revokeToken(s.oauthContext(ctx), conn, s.client(ctx, app, k)); err != nil && !refused(err) {
 		return nil, fmt.Errorf("connect: delete connection %s: revoke its token: %w", id, translate(err))
 	}
 	revoked := dropbridge.ConnectionRevoked

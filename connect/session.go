@@ -208,8 +208,15 @@ func identifyUser(ctx context.Context, c *dropbox.Client, conn *dropbridge.Conne
 	return nil
 }
 
-// identifyTeam fills in the team of a team token (a team-linked app): the
-// admin who authorised it is the account.
+// identifyTeam fills in the team of a team token (a team-linked app,
+// authorised by a team admin for the whole team). The team stands where a
+// user's connection has the account: its ID is the connection's account
+// ID, as Dropbox's own SDKs take the token answer's team_id for the
+// account ID, so that connecting the team again (by any of its admins)
+// updates the same connection, and a team connection never replaces the
+// admin's own user connection. Its name is the display name; the email is
+// the admin's who authorised the token (team/token/get_authenticated_admin),
+// whom to ask about the link.
 func identifyTeam(ctx context.Context, c *dropbox.Client, conn *dropbridge.Connection) error {
 	info, err := c.Team.GetInfo(ctx)
 	if err != nil {
@@ -219,12 +226,8 @@ func identifyTeam(ctx context.Context, c *dropbox.Client, conn *dropbridge.Conne
 	if err != nil {
 		return fmt.Errorf("identify the team's admin: %w", translate(err))
 	}
-	p := admin.AdminProfile
-	conn.TeamID, conn.DisplayName, conn.Email = info.TeamID, info.Name, p.Email
+	conn.AccountID, conn.TeamID, conn.DisplayName = info.TeamID, info.TeamID, info.Name
+	conn.Email = admin.AdminProfile.Email
 	conn.AccountType = dropbox.AccountTypeBusiness
-	conn.AccountID = info.TeamID
-	if p.AccountID != nil && *p.AccountID != "" {
-		conn.AccountID = *p.AccountID
-	}
 	return nil
 }

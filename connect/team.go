@@ -3,6 +3,7 @@ package connect
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/dropbridge/dropbridge"
@@ -161,4 +162,21 @@ func (s *Service) spaceOf(ctx context.Context, key string, c *dropbox.Client) (s
 	}
 	s.spaces.Store(key, sp)
 	return sp, nil
+}
+
+// revokeToken revokes the token of conn that c holds (auth/token/revoke,
+// which also revokes its refresh token). That is a user route, which
+// Dropbox refuses to a team's token that selects no member: a team's token
+// revokes itself acting as the admin who authorised it.
+func revokeToken(ctx context.Context, conn *dropbridge.Connection, c *dropbox.Client) error {
+	err := c.Auth.TokenRevoke(ctx)
+	var bad *dropbox.BadInputError
+	if conn.TeamID == "" || !errors.As(err, &bad) {
+		return err
+	}
+	admin, err := c.Team.TokenGetAuthenticatedAdmin(ctx)
+	if err != nil {
+		return fmt.Errorf("find the admin who linked the team: %w", err)
+	}
+	return c.AsMember(admin.AdminProfile.TeamMemberID).Auth.TokenRevoke(ctx)
 }

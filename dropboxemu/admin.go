@@ -135,6 +135,9 @@ type createAppArg struct {
 	RedirectURIs []string `json:"redirect_uris"`
 	WebhookURI   string   `json:"webhook_uri"`
 	Scopes       []string `json:"scopes"`
+	// TeamLinked makes a team-linked app (a Dropbox Business API app):
+	// a team admin authorizes it, and it gets team tokens (App).
+	TeamLinked bool `json:"team_linked"`
 }
 
 func (s *Server) adminCreateApp(w http.ResponseWriter, r *http.Request) {
@@ -162,6 +165,10 @@ func (s *Server) adminCreateApp(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if arg.TeamLinked && !slices.ContainsFunc(scopes, teamScope) {
+		adminError(w, http.StatusBadRequest, "a team-linked app needs a team scope (such as team_data.member, members.read or team_info.read): without one it can only get user tokens")
+		return
+	}
 	if arg.WebhookURI != "" {
 		if err := s.verifyWebhookURI(arg.WebhookURI); err != nil {
 			adminError(w, http.StatusBadRequest, "%v", err)
@@ -169,7 +176,7 @@ func (s *Server) adminCreateApp(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	app := &App{Key: arg.AppKey, Secret: arg.AppSecret, RedirectURIs: arg.RedirectURIs,
-		WebhookURI: arg.WebhookURI, Scopes: expandScopes(scopes)}
+		WebhookURI: arg.WebhookURI, Scopes: expandScopes(scopes), TeamLinked: arg.TeamLinked}
 	if app.RedirectURIs == nil {
 		app.RedirectURIs = []string{}
 	}

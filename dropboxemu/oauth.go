@@ -88,37 +88,113 @@ func (s *Server) parseAuthorize(q url.Values) (*authorizeRequest, string, string
 	return ar, "", ""
 }
 
+// teamScopePrefixes are the prefixes of the Business API's scopes, those
+// of team routes and of acting for a team's members.
+var teamScopePrefixes = []string{"team_info.", "team_data.", "members.", "groups.", "sessions.", "events."}
+
+// teamScope reports whether sc is a team scope.
+func teamScope(sc string) bool {
+	for _, p := range teamScopePrefixes {
+		if strings.HasPrefix(sc, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// teamGrant reports whether ar asks for a team token: a team-linked app
+// asking for at least one team scope. Dropbox gives a team-linked app a
+// user token when it asks for user scopes only.
+func (ar *authorizeRequest) teamGrant() bool {
+	return ar.app.TeamLinked && slices.ContainsFunc(ar.scopes, teamScope)
+}
+
+// consentAccount is an account offered on the consent page.
+type consentAccount struct {
+	ID, DisplayName, Email, AccountType string
+	// Note says more of the account: its team and role, for a team grant.
+	Note string
+}
+
+// mayLinkTeam returns the team that a may link a team-linked app to: a's
+// team when a is an active team admin (AdminTier team_admin), else nil.
+// The caller holds s.mu.
+func (s *Server) mayLinkTeam(a *Account) *Team {
+	if a == nil || a.Disabled || !s.isTeamAdmin(a) {
+		return nil
+	}
+	return s.teams[a.TeamID]
+}
+
+// consentAccounts returns the accounts that may consent to ar, by email:
+// every account, or for a team grant the active team admins. It takes s.mu.
+func (s *Server) consentAccounts(ar *authorizeRequest) []consentAccount {
+	team := ar.teamGrant()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []consentAccount
+	for _, a := range sortedValues(s.accounts, func(a, b *Account) int { return strings.Compare(a.Email, b.Email) }) {
+		ca := consentAccount{ID: a.ID, DisplayName: a.DisplayName, Email: a.Email, AccountType: a.AccountType}
+		if team {
+			tm := s.mayLinkTeam(a)
+			if tm == nil {
+				continue
+			}
+			ca.Note = "team admin of " + tm.Name
+		}
+		out = append(out, ca)
+	}
+	return out
+}
+
 var authorizePage = template.Must(template.New("authorize").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Dropbox emulator: authorize {{.App}}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1e1919}
 h1{font-size:1.4rem}button{font:inherit;padding:.5rem 1rem;margin:.25rem 0;cursor:pointer}
 .acct{display:block;width:100%;text-align:left}fieldset{border:1px solid #ccc;padding:1rem;margin:1rem 0}
 input{font:inherit;padding:.3rem;width:95%}.scopes{font-size:.9rem;color:#555}</style></head>
-<body><h1>{{.App}} would like to access your Dropbox</h1>
+<body>{{if .Team}}<h1>{{.App}} would like to access your team's Dropbox</h1>
+<p>This app links to a whole Dropbox team: a team admin must allow it, for the team.</p>
+{{else}}<h1>{{.App}} would like to access your Dropbox</h1>{{end}}
 <p class="scopes">Scopes: {{range .Scopes}}<code>{{.}}</code> {{end}}</p>
 {{if .Error}}<p role="alert"><strong>{{.Error}}</strong></p>{{end}}
 <form method="post" action="/oauth2/authorize/decide">
 {{range $k, $v := .Query}}{{range $v}}<input type="hidden" name="{{$k}}" value="{{.}}">{{end}}{{end}}
 {{if .Accounts}}<fieldset><legend>Continue as</legend>
-{{range .Accounts}}<button class="acct" type="submit" name="account_id" value="{{.ID}}">{{.DisplayName}} &lt;{{.Email}}&gt; ({{.AccountType}})</button>
-{{end}}</fieldset>{{end}}
-<fieldset><legend>Or create an account</legend>
+{{range .Accounts}}<button class="acct" type="submit" name="account_id" value="{{.ID}}">{{.DisplayName}} &lt;{{.Email}}&gt; ({{.AccountType}}{{if .Note}}, {{.Note}}{{end}})</button>
+{{end}}</fieldset>{{else if .Team}}<p role="alert">No account here is a team admin: only the admin of a Dropbox team can allow this app.</p>{{end}}
+{{if not .Team}}<fieldset><legend>Or create an account</legend>
 <label>Email <input type="email" name="email"></label><br>
 <label>Name <input type="text" name="display_name"></label><br>
 <label>Plan <select name="account_type"><option>basic</option><option>pro</option><option>business</option></select></label><br>
-<button type="submit" name="decision" value="create">Create and allow</button></fieldset>
+<button type="submit" name="decision" value="create">Create and allow</button></fieldset>{{end}}
 <button type="submit" name="decision" value="deny">Cancel</button>
 </form></body></html>`))
 
 var messagePage = template.Must(template.New("message").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Dropbox emulator</title>
 <style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}</style></head>
-<body><h1>{{.Title}}</h1><p>{{.Message}}</p>{{if .Code}}<p>Enter this code into your app: <code id="code">{{.Code}}</code></p>{{end}}</body></html>`))
+<body><h1>{{.Title}}</h1><p>{{.Message}}</p>{{if .Code}}<p>Enter this code into your app: <code id="code">{{.Code}}</code></p>{{end}}
+{{if .Back}}<p><a href="{{.Back}}">Back to the consent page</a></p>{{end}}</body></html>`))
 
 func showMessage(w http.ResponseWriter, status int, title, msg, code string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	messagePage.Execute(w, map[string]string{"Title": title, "Message": msg, "Code": code})
+}
+
+// refuseTeamConsent answers the consent form of a team grant submitted by
+// someone who may not give it: a page that says why (who ..., such as
+// "ann@example.com is not a team admin"), with a way back to the consent
+// page of the same request q.
+func refuseTeamConsent(w http.ResponseWriter, ar *authorizeRequest, q url.Values, why string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.WriteHeader(http.StatusForbidden)
+	messagePage.Execute(w, map[string]string{"Title": "A team admin must allow this app",
+		"Message": ar.app.Key + " links to a whole Dropbox team, so only an admin of the team can allow it, and " + why +
+			". Continue as a team admin, or ask one to connect the app.",
+		"Back": "/oauth2/authorize?" + q.Encode()})
 }
 
 func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
@@ -135,11 +211,10 @@ func (s *Server) renderAuthorize(w http.ResponseWriter, r *http.Request, q url.V
 		s.authorizeFailed(w, r, q, code, msg)
 		return
 	}
-	accts := s.accountsByEmail()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Frame-Options", "DENY")
-	authorizePage.Execute(w, map[string]any{"App": ar.app.Key, "Scopes": ar.scopes, "Accounts": accts,
-		"Query": q, "Error": problem})
+	authorizePage.Execute(w, map[string]any{"App": ar.app.Key, "Scopes": ar.scopes, "Accounts": s.consentAccounts(ar),
+		"Team": ar.teamGrant(), "Query": q, "Error": problem})
 }
 
 // authorizeFailed reports a bad authorize request: to the redirect URI when
@@ -173,7 +248,9 @@ func redirectWith(w http.ResponseWriter, r *http.Request, to string, params url.
 }
 
 // serveAuthorizeDecide takes the consent form: account_id picks an account,
-// decision=create with email makes one, decision=deny refuses.
+// decision=create with email makes one, decision=deny refuses. A team
+// grant (authorizeRequest.teamGrant) takes a team admin's account only, and
+// its code is for a team token of the admin's team.
 func (s *Server) serveAuthorizeDecide(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		showMessage(w, http.StatusMethodNotAllowed, "Method not allowed", "Submit the consent form with POST.", "")
@@ -201,8 +278,10 @@ func (s *Server) serveAuthorizeDecide(w http.ResponseWriter, r *http.Request) {
 			"error_description": {"The user chose not to give your app access to their Dropbox account."}, "state": {ar.state}})
 		return
 	}
+	team := ar.teamGrant()
 	s.mu.Lock()
 	var acct *Account
+	var tm *Team
 	if id := r.PostForm.Get("account_id"); id != "" {
 		acct = s.accounts[id]
 		if acct == nil {
@@ -210,6 +289,21 @@ func (s *Server) serveAuthorizeDecide(w http.ResponseWriter, r *http.Request) {
 			s.renderAuthorize(w, r, q, "That account no longer exists.")
 			return
 		}
+		if team {
+			if tm = s.mayLinkTeam(acct); tm == nil {
+				why := acct.Email + " is not a team admin"
+				if acct.Disabled {
+					why = acct.Email + " is suspended"
+				}
+				s.mu.Unlock()
+				refuseTeamConsent(w, ar, q, why)
+				return
+			}
+		}
+	} else if team {
+		s.mu.Unlock()
+		refuseTeamConsent(w, ar, q, "a new account is not a team admin")
+		return
 	} else {
 		var err error
 		acct, err = s.createAccount(createAccountArg{Email: r.PostForm.Get("email"),
@@ -221,13 +315,19 @@ func (s *Server) serveAuthorizeDecide(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	scopes := ar.scopes
-	if ar.includeGrantedScopes == "user" {
-		scopes = s.grantedScopes(ar.app, acct.ID, scopes)
+	switch {
+	case team && ar.includeGrantedScopes == "team":
+		scopes = s.grantedScopes(ar.app, func(t *Token) bool { return t.TeamID == tm.ID }, scopes)
+	case !team && ar.includeGrantedScopes == "user":
+		scopes = s.grantedScopes(ar.app, func(t *Token) bool { return t.AccountID == acct.ID }, scopes)
 	}
 	scopes = tokenScopes(acct, scopes)
 	ac := &AuthCode{Code: randomString(32), AppKey: ar.app.Key, AccountID: acct.ID, RedirectURI: ar.redirectURI,
 		Scopes: scopes, Challenge: ar.challenge, ChallengeMethod: ar.method, Offline: ar.offline,
 		ExpiresAt: s.clock.Now().Add(10 * time.Minute)}
+	if tm != nil {
+		ac.TeamID = tm.ID
+	}
 	var t tx
 	t.put(tblCode, ac.Code, ac)
 	err := s.commit(&t)
@@ -240,7 +340,11 @@ func (s *Server) serveAuthorizeDecide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ar.redirectURI == "" {
-		showMessage(w, http.StatusOK, "Authorized", "You allowed "+ar.app.Key+" to access your Dropbox.", ac.Code)
+		what := "your Dropbox"
+		if tm != nil {
+			what = "the Dropbox team " + tm.Name
+		}
+		showMessage(w, http.StatusOK, "Authorized", "You allowed "+ar.app.Key+" to access "+what+".", ac.Code)
 		return
 	}
 	redirectWith(w, r, ar.redirectURI, url.Values{"code": {ac.Code}, "state": {ar.state}})
@@ -333,23 +437,43 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 			oauthError(w, "invalid_grant", "the account of this code no longer exists")
 			return
 		}
+		// Whom the tokens act for: the account, or for a team grant the
+		// team, remembering the admin who authorized it.
+		owner := Token{AccountID: acct.ID}
+		if code.TeamID != "" {
+			tm := s.mayLinkTeam(acct)
+			if tm == nil || tm.ID != code.TeamID {
+				oauthError(w, "invalid_grant", "the account that authorized this code is no longer an admin of its team")
+				return
+			}
+			owner = Token{TeamID: tm.ID, Admin: acct.TeamMemberID}
+		}
 		var t tx
 		t.del(tblCode, code.Code) // a code is good for one exchange
-		access := &Token{Token: newAccessToken(), Kind: "access", AccountID: acct.ID, AppKey: app.Key,
-			Scopes: code.Scopes, ExpiresAt: now.Add(s.opts.TokenLifetime)}
+		access := &Token{Token: newAccessToken(), Kind: "access", AccountID: owner.AccountID, TeamID: owner.TeamID,
+			Admin: owner.Admin, AppKey: app.Key, Scopes: code.Scopes, ExpiresAt: now.Add(s.opts.TokenLifetime)}
+		// A team token's answer names the team instead of an account; uid
+		// is still there (Dropbox's SDKs read it), the admin's.
 		resp := map[string]any{"access_token": access.Token, "token_type": "bearer",
 			"expires_in": int(s.opts.TokenLifetime.Seconds()), "scope": strings.Join(code.Scopes, " "),
-			"uid": strconv.FormatUint(acct.UID, 10), "account_id": acct.ID}
+			"uid": strconv.FormatUint(acct.UID, 10)}
+		if owner.TeamID != "" {
+			resp["team_id"] = owner.TeamID
+		} else {
+			resp["account_id"] = acct.ID
+		}
 		var refresh *Token
 		if code.Offline {
-			refresh = &Token{Token: newRefreshToken(), Kind: "refresh", AccountID: acct.ID, AppKey: app.Key, Scopes: code.Scopes}
+			refresh = &Token{Token: newRefreshToken(), Kind: "refresh", AccountID: owner.AccountID, TeamID: owner.TeamID,
+				Admin: owner.Admin, AppKey: app.Key, Scopes: code.Scopes}
 			refresh.Public = code.Challenge != "" // a PKCE client refreshes without its secret
 			access.RefreshToken = refresh.Token
 			t.put(tblToken, refresh.Token, refresh)
 			resp["refresh_token"] = refresh.Token
 		}
 		t.put(tblToken, access.Token, access)
-		newGrant := !s.grants[app.Key][acct.ID]
+		// A user's link of the app; a team's is its tokens.
+		newGrant := owner.TeamID == "" && !s.grants[app.Key][acct.ID]
 		if newGrant {
 			t.put(tblGrant, app.Key+"\x00"+acct.ID, true)
 		}
@@ -394,7 +518,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 			scopes = slices.Compact(sc)
 		}
 		access := &Token{Token: newAccessToken(), Kind: "access", AccountID: rt.AccountID, TeamID: rt.TeamID,
-			AppKey: app.Key, Scopes: scopes, ExpiresAt: now.Add(s.opts.TokenLifetime), RefreshToken: rt.Token}
+			Admin: rt.Admin, AppKey: app.Key, Scopes: scopes, ExpiresAt: now.Add(s.opts.TokenLifetime), RefreshToken: rt.Token}
 		var t tx
 		t.put(tblToken, access.Token, access)
 		if err := s.commit(&t); err != nil {
@@ -418,13 +542,14 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// grantedScopes adds to scopes those the account has already granted the
-// app, as include_granted_scopes=user asks: the scopes of its live tokens
-// for the app, within the app's own. The caller holds s.mu.
-func (s *Server) grantedScopes(app *App, accountID string, scopes []string) []string {
+// grantedScopes adds to scopes those the account or team has already
+// granted the app, as include_granted_scopes=user or team asks: the scopes
+// of its live tokens for the app (those of tokens mine accepts), within the
+// app's own. The caller holds s.mu.
+func (s *Server) grantedScopes(app *App, mine func(*Token) bool, scopes []string) []string {
 	out := slices.Clone(scopes)
 	for _, t := range s.tokens {
-		if t.AppKey != app.Key || t.AccountID != accountID {
+		if t.AppKey != app.Key || !mine(t) {
 			continue
 		}
 		for _, sc := range t.Scopes {

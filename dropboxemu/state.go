@@ -12,13 +12,18 @@ import (
 // The emulator's model. Everything here is guarded by Server.mu. Entries
 // are immutable once stored: a change replaces the *Entry.
 
-// App is a registered Dropbox app.
+// App is a registered Dropbox app. A team-linked app (TeamLinked, a
+// Dropbox Business API app) is authorized by a team admin for the whole
+// team: when it is granted a team scope (teamScope), the token endpoint
+// answers with a team token and team_id instead of account_id. Granted
+// user scopes only, it gets a user token like any other app.
 type App struct {
 	Key          string   `json:"app_key"`
 	Secret       string   `json:"app_secret"`
 	RedirectURIs []string `json:"redirect_uris"`
 	WebhookURI   string   `json:"webhook_uri,omitempty"`
 	Scopes       []string `json:"scopes"`
+	TeamLinked   bool     `json:"team_linked,omitempty"`
 }
 
 // Account is a Dropbox user.
@@ -54,13 +59,20 @@ type Token struct {
 	ExpiresAt    time.Time `json:"expires_at,omitzero"`
 	RefreshToken string    `json:"refresh_token,omitempty"` // for access tokens minted from one
 	Public       bool      `json:"public,omitempty"`        // refresh token of a PKCE client: no secret needed
+	// Admin, on a team token issued through OAuth, is the team_member_id
+	// of the team admin who authorized it
+	// (team/token/get_authenticated_admin).
+	Admin string `json:"admin,omitempty"`
 }
 
-// AuthCode is an OAuth authorization code waiting to be exchanged.
+// AuthCode is an OAuth authorization code waiting to be exchanged. A code
+// for a team token has TeamID, and AccountID is the team admin who gave
+// consent.
 type AuthCode struct {
 	Code            string    `json:"code"`
 	AppKey          string    `json:"app_key"`
 	AccountID       string    `json:"account_id"`
+	TeamID          string    `json:"team_id,omitempty"`
 	RedirectURI     string    `json:"redirect_uri"`
 	Scopes          []string  `json:"scopes"`
 	Challenge       string    `json:"code_challenge,omitempty"`

@@ -332,13 +332,21 @@ func (s *Server) teamGetInfo(c *call) (any, error) {
 }
 
 // teamGetAuthenticatedAdmin answers which admin authorised the call's
-// token: for the admin API's team tokens, the team's first team admin.
+// token: the admin who gave consent to an OAuth team token (Token.Admin),
+// or for the admin API's team tokens the team's first team admin.
 func (s *Server) teamGetAuthenticatedAdmin(c *call) (any, error) {
 	return readTeam(s, c, func(tm *Team) (any, error) {
-		if tm.TokenAdmin == "" {
+		id := tm.TokenAdmin
+		if c.tok.Admin != "" {
+			id = c.tok.Admin
+		}
+		if id == "" {
 			return nil, routeError(u("mapping_not_found"))
 		}
-		m := tm.memberByID(tm.TokenAdmin)
+		m := tm.memberByID(id)
+		if m == nil {
+			return nil, routeError(u("admin_not_active"))
+		}
 		a := s.accounts[m.AccountID]
 		if m.Role != roleTeamAdmin || a == nil || a.Disabled {
 			return nil, routeError(u("admin_not_active"))

@@ -115,6 +115,12 @@ type AppArg struct {
 	RedirectURIs []string `json:"redirect_uris"`
 	WebhookURI   string   `json:"webhook_uri,omitempty"`
 	Scopes       []string `json:"scopes,omitempty"`
+	// TeamLinked makes a team-linked app (a Dropbox Business API app): a
+	// team admin authorizes it for the team, and when it is granted a team
+	// scope the token endpoint answers with a team token and team_id
+	// instead of account_id. It needs a team scope among Scopes (none
+	// means every scope).
+	TeamLinked bool `json:"team_linked,omitempty"`
 }
 
 // CreateApp registers an app.

@@ -34,7 +34,19 @@ const (
 	devAPIKeyFileName = "api-key"
 	devDemoEmail      = "demo@example.com"
 	devSessionTTL     = 24 * time.Hour
+
+	// The demo team app: a team-linked app that the Demo Team's admin
+	// links for the team, for a team connection.
+	devTeamAppKey         = "dropbridge-demo-team"
+	devTeamExternalUserID = "demo-team"
+	devTeamAdminEmail     = "alice@demo-team.example"
 )
+
+// devTeamScopes are the demo team app's scopes: the team's members and
+// team folders, and acting as a member on the member's files, shared
+// links and file requests.
+var devTeamScopes = []string{"team_info.read", "members.read", "team_data.member", "team_data.team_space",
+	"team_data.content.write", "files.content.write", "files.metadata.write", "sharing.write", "file_requests.write"}
 
 type devFlags struct {
 	data           string
@@ -55,7 +67,10 @@ a second start carries on where the first stopped; delete the folder to start ov
 
 It prints the API base URL, an API key and a connect link: open the link, pick the
 demo account on the emulator's consent page, and the connection appears under
-GET /v1/connections.`,
+GET /v1/connections. A second link, the team connect link, goes through a demo
+team-linked app: pick the Demo Team's admin on the consent page, and the team
+connection lists the team's members and team folders, and acts as a member with
+the X-Dropbridge-Member header.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runDev(cmd.Context(), cmd, f) },
 	}
@@ -147,6 +162,8 @@ func runDev(ctx context.Context, cmd *cobra.Command, f devFlags) error {
 	fmt.Fprintf(out, "API key: %s\n", string(demo.apiKey))
 	fmt.Fprintf(out, "Connect link: %s\n", demo.connectURL)
 	fmt.Fprintf(out, "  (for external_user_id %q, valid for %s; pick %s on the consent page)\n", devExternalUserID, devSessionTTL, devDemoEmail)
+	fmt.Fprintf(out, "Team connect link: %s\n", demo.teamConnectURL)
+	fmt.Fprintf(out, "  (a team connection for external_user_id %q, valid for %s; pick %s, the Demo Team admin)\n", devTeamExternalUserID, devSessionTTL, devTeamAdminEmail)
 	fmt.Fprintf(out, "Demo accounts: %s\n", strings.Join(demo.accounts, ", "))
 	fmt.Fprintf(out, "Try: curl -H \"Authorization: Bearer %s\" %s/v1/connections\n", string(demo.apiKey), publicURL)
 
@@ -191,27 +208,38 @@ func devKeyring(data string) (*secrets.Keyring, error) {
 
 // demo is what setUpDemo hands the user.
 type demo struct {
-	apiKey     dropbridge.Secret
-	connectURL string
-	accounts   []string
+	apiKey         dropbridge.Secret
+	connectURL     string
+	teamConnectURL string
+	accounts       []string
 }
 
-// setUpDemo makes, once, the demo environment, app, accounts, team and
-// files; and, at every start, registers the app's redirect URI with the
-// emulator (the port may have changed), finds the API key and makes a
-// fresh connect session.
+// setUpDemo makes, once, the demo environment, apps, accounts, team and
+// files; and, at every start, registers the apps with the emulator (with
+// the redirect URI: the port may have changed), finds the API key and
+// makes fresh connect sessions, a user's and a team's.
 func setUpDemo(ctx context.Context, store dropbridge.Store, svc *connect.Service, emuURL, data string) (*demo, error) {
 	env, _, err := findOrCreateEnvironment(ctx, store, devEnvironment)
 	if err != nil {
 		return nil, err
 	}
-	app, err := devApp(ctx, store, env.ID)
+	app, err := devApp(ctx, store, env.ID, devAppKey, "Demo app", true)
+	if err != nil {
+		return nil, err
+	}
+	teamApp, err := devApp(ctx, store, env.ID, devTeamAppKey, "Demo team app", false)
 	if err != nil {
 		return nil, err
 	}
 	admin := &emulatorAdmin{base: emuURL}
 	if err := admin.call(ctx, http.MethodPost, "/_emulator/apps", map[string]any{
 		"app_key": app.AppKey, "app_secret": string(app.AppSecret), "redirect_uris": []string{svc.RedirectURI()},
+	}, nil); err != nil {
+		return nil, err
+	}
+	if err := admin.call(ctx, http.MethodPost, "/_emulator/apps", map[string]any{
+		"app_key": teamApp.AppKey, "app_secret": string(teamApp.AppSecret), "redirect_uris": []string{svc.RedirectURI()},
+		"scopes": devTeamScopes, "team_linked": true,
 	}, nil); err != nil {
 		return nil, err
 	}
@@ -227,17 +255,22 @@ func setUpDemo(ctx context.Context, store dropbridge.Store, svc *connect.Service
 	if err != nil {
 		return nil, err
 	}
-	return &demo{apiKey: key, connectURL: sess.URL, accounts: accounts}, nil
+	teamSess, err := svc.CreateSession(ctx, env.ID, connect.SessionRequest{ExternalUserID: devTeamExternalUserID, AppID: teamApp.ID})
+	if err != nil {
+		return nil, err
+	}
+	return &demo{apiKey: key, connectURL: sess.URL, teamConnectURL: teamSess.URL, accounts: accounts}, nil
 }
 
-// devApp returns the demo app of the environment, made at first start.
-func devApp(ctx context.Context, store dropbridge.Store, envID string) (*dropbridge.App, error) {
+// devApp returns the environment's demo app with appKey, made at first
+// start with name, as the default app when isDefault.
+func devApp(ctx context.Context, store dropbridge.Store, envID, appKey, name string, isDefault bool) (*dropbridge.App, error) {
 	apps, err := store.ListApps(ctx, envID)
 	if err != nil {
 		return nil, err
 	}
 	for _, a := range apps {
-		if a.AppKey == devAppKey {
+		if a.AppKey == appKey {
 			return a, nil
 		}
 	}
@@ -245,7 +278,7 @@ func devApp(ctx context.Context, store dropbridge.Store, envID string) (*dropbri
 	if err != nil {
 		return nil, err
 	}
-	app := &dropbridge.App{EnvironmentID: envID, Name: "Demo app", AppKey: devAppKey, AppSecret: secret, IsDefault: true}
+	app := &dropbridge.App{EnvironmentID: envID, Name: name, AppKey: appKey, AppSecret: secret, IsDefault: isDefault}
 	if err := store.CreateApp(ctx, app); err != nil {
 		return nil, err
 	}

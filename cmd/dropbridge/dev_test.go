@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -55,14 +56,18 @@ func connectAs(t *testing.T, link, email string) string {
 	return string(b)
 }
 
-// apiGet calls the service's API and decodes the JSON answer into out.
-func apiGet(t *testing.T, base, key, path string, out any) {
+// apiGet calls the service's API, with the header name-value pairs, and
+// decodes the JSON answer into out.
+func apiGet(t *testing.T, base, key, path string, out any, header ...string) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, base+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -82,9 +87,63 @@ type connectionList struct {
 		ID             string `json:"id"`
 		ExternalUserID string `json:"external_user_id"`
 		Email          string `json:"email"`
+		DisplayName    string `json:"display_name"`
 		TeamID         string `json:"team_id"`
 		Status         string `json:"status"`
 	} `json:"data"`
+}
+
+// teamMembers are team members as the API lists them.
+type teamMembers struct {
+	Data []struct {
+		TeamMemberID string `json:"team_member_id"`
+		Email        string `json:"email"`
+	} `json:"data"`
+}
+
+// checkDemoTeamConnection checks the demo team connection id: the team's
+// members and team folder through it, and Bob's files as Bob.
+func checkDemoTeamConnection(t *testing.T, base, key, id string) {
+	t.Helper()
+	var members teamMembers
+	apiGet(t, base, key, "/v1/connections/"+id+"/team-members", &members)
+	bob := ""
+	var emails []string
+	for _, m := range members.Data {
+		emails = append(emails, m.Email)
+		if m.Email == "bob@demo-team.example" {
+			bob = m.TeamMemberID
+		}
+	}
+	if len(emails) != 2 || bob == "" {
+		t.Fatalf("team members through the team connection: %v", emails)
+	}
+	var folders struct {
+		Data []struct {
+			Name string `json:"name"`
+		} `json:"data"`
+	}
+	apiGet(t, base, key, "/v1/connections/"+id+"/team-folders", &folders)
+	var names []string
+	for _, f := range folders.Data {
+		names = append(names, f.Name)
+	}
+	if !slices.Contains(names, "Projects") {
+		t.Errorf("team folders through the team connection: %v", names)
+	}
+	var files struct {
+		Data []struct {
+			PathDisplay string `json:"path_display"`
+		} `json:"data"`
+	}
+	apiGet(t, base, key, "/v1/connections/"+id+"/files?recursive=true", &files, "X-Dropbridge-Member", bob)
+	var paths []string
+	for _, f := range files.Data {
+		paths = append(paths, f.PathDisplay)
+	}
+	if !slices.Contains(paths, "/Projects/plan.md") {
+		t.Errorf("Bob's files through the team connection: %v", paths)
+	}
 }
 
 func TestDevCmd(t *testing.T) {
@@ -95,6 +154,7 @@ func TestDevCmd(t *testing.T) {
 	base := strings.TrimSuffix(dev.line(t, "API base URL: "), "/v1")
 	key := dev.line(t, "API key: ")
 	link := dev.line(t, "Connect link: ")
+	teamLink := dev.line(t, "Team connect link: ")
 	if !strings.HasPrefix(key, "dbk_") {
 		t.Fatalf("API key %q", key)
 	}
@@ -116,6 +176,19 @@ func TestDevCmd(t *testing.T) {
 	if acct.Email != "demo@example.com" {
 		t.Errorf("account email %q", acct.Email)
 	}
+
+	// The team link makes a team connection, linked by the team's admin.
+	page = connectAs(t, teamLink, "alice@demo-team.example")
+	if !strings.Contains(page, "Dropbox is connected") {
+		t.Fatalf("after the team admin's consent: %s", page)
+	}
+	apiGet(t, base, key, "/v1/connections?external_user_id=demo-team", &list)
+	if len(list.Data) != 1 || list.Data[0].Email != "alice@demo-team.example" || list.Data[0].DisplayName != "Demo Team" ||
+		list.Data[0].TeamID == "" || list.Data[0].Status != "active" {
+		t.Fatalf("team connections = %+v, want demo-team's", list.Data)
+	}
+	teamConn := list.Data[0].ID
+	checkDemoTeamConnection(t, base, key, teamConn)
 	if err := dev.stop(t); err != nil {
 		t.Fatalf("dev stopped with %v\n%s", err, dev.stderr)
 	}
@@ -129,10 +202,14 @@ func TestDevCmd(t *testing.T) {
 		t.Errorf("second start printed another API key")
 	}
 	link = dev.line(t, "Connect link: ")
+	if again := dev.line(t, "Team connect link: "); again == teamLink {
+		t.Errorf("second start printed the used team connect link again")
+	}
 	apiGet(t, base, key, "/v1/connections/"+id+"/account", &acct)
 	if acct.Email != "demo@example.com" {
 		t.Errorf("account email after a restart %q", acct.Email)
 	}
+	checkDemoTeamConnection(t, base, key, teamConn)
 	connectAs(t, link, "alice@demo-team.example")
 	apiGet(t, base, key, "/v1/connections?external_user_id=demo-user", &list)
 	if len(list.Data) != 2 || list.Data[1].Email != "alice@demo-team.example" || list.Data[1].TeamID == "" {
