@@ -17,7 +17,7 @@ type Connection struct {
 	ID             string    `json:"id" doc:"The connection's ID." example:"conn_5x6y7a8b9c0d1e2f3g4h5i6j7k"`
 	AppID          string    `json:"app_id" doc:"The app the user connected through."`
 	ExternalUserID string    `json:"external_user_id" doc:"Your ID of the end user." example:"user-42"`
-	AccountID      string    `json:"account_id" doc:"The Dropbox account ID." example:"dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc"`
+	AccountID      string    `json:"account_id" doc:"The Dropbox account ID; for a team connection (a team-linked app), the team ID." example:"dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc"`
 	TeamID         string    `json:"team_id,omitempty" doc:"The Dropbox team's ID, for team accounts."`
 	Email          string    `json:"email" example:"ada@example.com"`
 	DisplayName    string    `json:"display_name" example:"Ada Lovelace"`

@@ -25,9 +25,9 @@ type team struct {
 
 // teamConnection makes a team on the emulator with an admin and the
 // members of emails, and a connection of the test's environment holding
-// the team's token. The emulator's OAuth flow issues user tokens only, so
-// the connection is stored as the connect flow would store it for a
-// team-linked app.
+// the team's token, stored as the connect flow stores a team connection
+// (team_connect_test.go goes through the consent page instead): the team
+// id as its account id, the authorizing admin's email.
 func (s *service) teamConnection(name string, emails ...string) team {
 	s.t.Helper()
 	var apps struct {
@@ -43,7 +43,7 @@ func (s *service) teamConnection(name string, emails ...string) team {
 	}
 	conn := &dropbridge.Connection{
 		EnvironmentID: s.env.ID, AppID: apps.Data[0].ID, ExternalUserID: "team:" + name,
-		AccountID: tm.members[0].AccountID, TeamID: tm.TeamID, Email: tm.members[0].Email, DisplayName: name,
+		AccountID: tm.TeamID, TeamID: tm.TeamID, Email: tm.members[0].Email, DisplayName: name,
 		AccountType: "business", Scopes: []string{"team_info.read", "members.read", "team_data.member", "files.content.write"},
 		Status: dropbridge.ConnectionActive, Token: dropbridge.Token{AccessToken: dropbridge.Secret(tm.AccessToken)},
 	}
