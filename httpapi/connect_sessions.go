@@ -23,7 +23,8 @@ type ConnectSession struct {
 }
 
 type createConnectSessionInput struct {
-	Body struct {
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Makes the request safe to repeat: a repeat with the same key and body within 24 hours returns the first answer, the same session and url, rather than starting another."`
+	Body           struct {
 		ExternalUserID string   `json:"external_user_id" minLength:"1" maxLength:"255" doc:"Your application's ID of the end user. Connecting the same user and Dropbox account again updates their connection." example:"user-42"`
 		App            string   `json:"app,omitempty" doc:"ID of the app to connect through; omitted: the environment's default app." example:"app_7fz3kq2m4x5y6a7b8c9d0e1f2g"`
 		Scopes         []string `json:"scopes,omitempty" doc:"Scopes to ask for; omitted: the app's default scopes." example:"[\"account_info.read\",\"files.content.read\"]"`
@@ -44,12 +45,14 @@ func (s *Server) registerConnectSessions() {
 		Description: "Creates a connect session and returns the `url` to send the end user to. " +
 			"The user allows access on Dropbox's page and comes back to the service, which stores the connection " +
 			"and sends the user on to `redirect_url` with `connection_id`.\n\n" +
-			"Idempotency-Key is not honoured here: the `url` carries a one-time secret that the service does not keep, " +
-			"so a first answer cannot be replayed. Creating a second session is harmless; unused sessions expire.",
+			"With an Idempotency-Key, a repeat gets the same session: the same `id`, `url` and `expires_at` " +
+			"(the answer, whose `url` carries a one-time secret, is remembered encrypted). Without one, a repeat starts " +
+			"a second session, which is harmless: unused sessions expire.",
 		Tags:          []string{"Connections"},
 		Security:      bearer,
 		DefaultStatus: http.StatusCreated,
-		Errors:        []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusUnprocessableEntity},
+		Errors:        []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
+		Middlewares:   huma.Middlewares{s.idempotent},
 	}, s.createConnectSession)
 }
 

@@ -48,6 +48,7 @@ type uploadInput struct {
 	StrictConflict bool   `query:"strict_conflict" doc:"Count a write of the same bytes over a file as a conflict too."`
 	ClientModified string `query:"client_modified" format:"date-time" doc:"The file's modification time to keep (to the second); omitted: the time of the upload." example:"2026-01-02T15:04:05Z"`
 	ContentLength  string `header:"Content-Length" doc:"The file's size; without it (a chunked body) the body is read to its end."`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Makes the upload safe to repeat: a repeat with the same key, path and parameters (and Content-Length) within 24 hours returns the first answer without writing again; its body is read and thrown away. Only a successful upload is remembered: after a failure the key is free again."`
 
 	body io.Reader // the request body, set by Resolve
 }
@@ -105,12 +106,15 @@ func (s *Server) registerFileContent() {
 		Summary:     "Upload a file",
 		Description: "Writes the request body, of any size, to path and answers with the new file. The body is streamed to Dropbox " +
 			"(through an upload session from 8 MiB on) and committed only once every byte has arrived and matches its content hash: " +
-			"a failed or cancelled upload leaves no file. Idempotency-Key is not honoured here: the body is not stored; " +
-			"use mode=update with rev (or overwrite) to make a repeat safe.",
+			"a failed or cancelled upload leaves no file.\n\n" +
+			"With an Idempotency-Key, a repeat with the same key, path, parameters and Content-Length gets the first answer (Idempotent-Replayed: true) " +
+			"and writes nothing: its bytes are read and thrown away, not compared, so use a new key for new content. " +
+			"A repeat while the first upload still runs, or with other parameters, is 409; a failed upload frees the key.",
 		Tags:        []string{"Files"},
 		Security:    bearer,
 		RequestBody: &huma.RequestBody{Description: "The file's bytes.", Required: true, Content: binaryContent()},
 		Errors:      append([]int{http.StatusBadRequest}, dropboxErrors...),
+		Middlewares: huma.Middlewares{s.idempotentUpload},
 	}, s.uploadFile)
 }
 

@@ -55,8 +55,9 @@ type searchOutput struct {
 }
 
 type temporaryLinkInput struct {
-	ID   string `path:"id" doc:"The connection's ID." example:"conn_5x6y7a8b9c0d1e2f3g4h5i6j7k"`
-	Body struct {
+	ID             string `path:"id" doc:"The connection's ID." example:"conn_5x6y7a8b9c0d1e2f3g4h5i6j7k"`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Makes the request safe to repeat: a repeat with the same key and body within 24 hours returns the first answer, the same link, rather than making another."`
+	Body           struct {
 		Path string `json:"path" minLength:"1" doc:"The file: a path, an id:... or a rev:...." example:"/Reports/report.pdf"`
 	}
 }
@@ -110,10 +111,11 @@ func (s *Server) registerFileHistory() {
 		Path:        "/v1/connections/{id}/files/temporary-link",
 		Summary:     "Get a temporary download link",
 		Description: "Makes a link that downloads the file without credentials for four hours. " +
-			"Idempotency-Key is not honoured here: the link is a credential, and answers are not stored.",
-		Tags:     tags,
-		Security: bearer,
-		Errors:   dropboxErrors,
+			"With an Idempotency-Key, a repeat gets the same link (stored encrypted, like every remembered answer).",
+		Tags:        tags,
+		Security:    bearer,
+		Errors:      dropboxErrors,
+		Middlewares: huma.Middlewares{s.idempotent},
 	}, s.createTemporaryLink)
 }
 

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"io"
 	"net/http"
@@ -27,9 +28,10 @@ const maxIdempotentBody = 1 << 20
 // the same key, method, path, body and acting team member or admin gets
 // that answer again (with Idempotent-Replayed: true); a repeat with another
 // body or as another member, or while the first still runs, is a
-// conflict. Server errors are not stored, so a retry runs afresh. Only
-// operations whose answers carry no secret may use it: answers are stored
-// as they are.
+// conflict. Server errors are not stored, so a retry runs afresh. The
+// store seals stored answers like every other secret, so answers that
+// carry a credential (a temporary or shared link, a connect session's URL)
+// may be stored too.
 func (s *Server) idempotent(ctx huma.Context, next func(huma.Context)) {
 	key := ctx.Header("Idempotency-Key")
 	if key == "" {
@@ -48,22 +50,68 @@ func (s *Server) idempotent(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	path := ctx.URL().Path
+	s.runIdempotent(ctx, next, s.idempotencyRecord(ctx, key, fingerprint(ctx, path, body)), bytes.NewReader(body),
+		func(status int) bool { return status < 500 })
+}
+
+// idempotentUpload is the middleware of operations whose body is streamed
+// rather than read whole (PUT files/content): it honours Idempotency-Key
+// as idempotent does, but the fingerprint is the method, path, query
+// (parameters in a canonical order), acting team member or admin, and
+// Content-Length when given, not the bytes, which are never held. The key
+// is claimed before the body is read. Only a successful (2xx) answer is
+// stored: any failure releases the key, so that a retry uploads afresh. A
+// repeat of a stored upload gets its answer without uploading again: its
+// body is read to its end and thrown away first, so that every HTTP
+// client, whatever it does with a body the server leaves unread, receives
+// the answer. A repeat while the first still runs, or with another
+// fingerprint, is a conflict whose body is not read.
+func (s *Server) idempotentUpload(ctx huma.Context, next func(huma.Context)) {
+	key := ctx.Header("Idempotency-Key")
+	if key == "" {
+		next(ctx)
+		return
+	}
+	u := ctx.URL()
+	parts := [][]byte{[]byte(ctx.Method()), []byte(u.Path), []byte(u.Query().Encode())}
+	if n := strings.TrimSpace(ctx.Header("Content-Length")); n != "" {
+		parts = append(parts, []byte("length:"+n))
+	}
+	rec := s.idempotencyRecord(ctx, key, digest(append(parts, actorParts(ctx)...)))
+	s.runIdempotent(ctx, next, rec, ctx.BodyReader(), func(status int) bool { return status >= 200 && status < 300 })
+}
+
+// idempotencyRecord returns the record that a request with key and
+// fingerprint claims.
+func (s *Server) idempotencyRecord(ctx huma.Context, key string, fingerprint []byte) *dropbridge.IdempotencyRecord {
 	now := s.now()
-	rec := &dropbridge.IdempotencyRecord{
+	return &dropbridge.IdempotencyRecord{
 		EnvironmentID: environmentID(ctx.Context()),
 		Key:           key,
 		Method:        ctx.Method(),
-		Path:          path,
-		Fingerprint:   fingerprint(ctx, path, body),
+		Path:          ctx.URL().Path,
+		Fingerprint:   fingerprint,
 		CreatedAt:     now,
 		ExpiresAt:     now.Add(IdempotencyTTL),
 	}
+}
+
+// runIdempotent claims rec's key and then either replays the stored
+// answer (after reading body to its end, for a body not yet read) or runs
+// next with body as the request body, storing its answer if keep says so
+// and releasing the key otherwise.
+func (s *Server) runIdempotent(ctx huma.Context, next func(huma.Context), rec *dropbridge.IdempotencyRecord, body io.Reader,
+	keep func(status int) bool) {
 	got, err := s.store.ClaimIdempotencyKey(ctx.Context(), rec)
 	if err != nil {
 		s.writeProblem(ctx, problemFor(s.fail(ctx.Context(), err)))
 		return
 	}
 	if got.Done() {
+		if _, err := io.Copy(io.Discard, body); err != nil {
+			s.writeProblem(ctx, newProblem(dropbridge.EINVALID, "The request body could not be read: send it again."))
+			return
+		}
 		ct := "application/json"
 		if got.StatusCode >= 400 {
 			ct = "application/problem+json"
@@ -74,7 +122,7 @@ func (s *Server) idempotent(ctx huma.Context, next func(huma.Context)) {
 		ctx.BodyWriter().Write(got.Body)
 		return
 	}
-	rc := &recordingContext{humaContext: ctx, body: bytes.NewReader(body)}
+	rc := &recordingContext{humaContext: ctx, body: body}
 	func() {
 		defer func() {
 			if v := recover(); v != nil {
@@ -84,36 +132,48 @@ func (s *Server) idempotent(ctx huma.Context, next func(huma.Context)) {
 		}()
 		next(rc)
 	}()
-	if rc.status == 0 || rc.status >= 500 {
+	if rc.status == 0 || !keep(rc.status) {
 		s.release(ctx, rec)
 		return
 	}
 	rec.StatusCode, rec.Body = rc.status, rc.out.Bytes()
-	if err := s.store.SaveIdempotentResponse(ctx.Context(), rec); err != nil {
-		s.logger.WarnContext(ctx.Context(), "idempotent response not saved", "error", err)
+	c, cancel := afterRequest(ctx)
+	defer cancel()
+	if err := s.store.SaveIdempotentResponse(c, rec); err != nil {
+		// The key stays claimed until it expires: repeats are conflicts,
+		// never a second run of what was done.
+		s.logger.WarnContext(c, "idempotent response not saved", "error", err)
 	}
 }
 
 // fingerprint identifies an idempotent request: its method, path, content
-// type and body, and the team member or admin it acts as (MemberHeader,
-// AdminHeader) on the operations of a connection, so that a key reused by
-// another member is a conflict, not a replay of what the first member got.
+// type and body, and the team member or admin it acts as (actorParts).
 // The parts are length-prefixed, and the actor's counts only when there is
 // one, so that the fingerprint of a request without one is what it was
 // before actors counted.
 func fingerprint(ctx huma.Context, path string, body []byte) []byte {
 	parts := [][]byte{[]byte(ctx.Method()), []byte(path), []byte(ctx.Header("Content-Type")), body}
+	return digest(append(parts, actorParts(ctx)...))
+}
+
+// actorParts returns the fingerprint parts of the team member or admin a
+// request acts as (MemberHeader, AdminHeader) on the operations of a
+// connection, so that a key reused by another member is a conflict, not a
+// replay of what the first member got; elsewhere, and without either
+// header, none.
+func actorParts(ctx huma.Context) [][]byte {
 	if !strings.HasPrefix(ctx.Operation().Path, "/v1/connections/{id}/") {
 		// selectActor applies the headers to these operations only.
-		return digest(parts)
+		return nil
 	}
+	var parts [][]byte
 	if member := strings.TrimSpace(ctx.Header(MemberHeader)); member != "" {
 		parts = append(parts, []byte("member:"+member))
 	}
 	if admin := strings.TrimSpace(ctx.Header(AdminHeader)); admin != "" {
 		parts = append(parts, []byte("admin:"+admin))
 	}
-	return digest(parts)
+	return parts
 }
 
 // digest hashes parts, each prefixed with its length.
@@ -126,11 +186,26 @@ func digest(parts [][]byte) []byte {
 	return h.Sum(nil)
 }
 
-// release forgets a claimed key so that a retry runs afresh.
+// release forgets a claimed key so that a retry runs afresh, also when
+// the client has gone away (a cut upload) and the request's context is
+// done.
 func (s *Server) release(ctx huma.Context, rec *dropbridge.IdempotencyRecord) {
-	if err := s.store.ReleaseIdempotencyKey(ctx.Context(), rec); err != nil {
-		s.logger.WarnContext(ctx.Context(), "idempotency key not released", "error", err)
+	c, cancel := afterRequest(ctx)
+	defer cancel()
+	if err := s.store.ReleaseIdempotencyKey(c, rec); err != nil {
+		s.logger.WarnContext(c, "idempotency key not released", "error", err)
 	}
+}
+
+// afterRequestTimeout bounds the store calls that settle a claimed key
+// after the request.
+const afterRequestTimeout = 10 * time.Second
+
+// afterRequest returns a context for settling a claimed key: the
+// request's values without its cancellation, which a client that went
+// away has set off, so that the key is not left claimed.
+func afterRequest(ctx huma.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx.Context()), afterRequestTimeout)
 }
 
 // humaContext is huma.Context under a name that can be embedded beside

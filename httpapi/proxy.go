@@ -73,7 +73,11 @@ const proxyDescription = "Calls any Dropbox API v2 route through the connection,
 	"Dropbox's refusals of the call come back as Dropbox sent them: 409 with the route's error " +
 	"(`{\"error_summary\": ..., \"error\": {...}}`), 400 with Dropbox's text and 404 for a route Dropbox does not have. Everything else, the connection's and the " +
 	"service's problems and rate limits or outages that outlast the service's retries, comes as " +
-	"application/problem+json, as elsewhere. Idempotency-Key is not honoured here."
+	"application/problem+json, as elsewhere.\n\n" +
+	"Idempotency-Key: a repeat of an RPC call or an upload within 24 hours with the same key, route, argument, Dropbox headers " +
+	"(and body for RPC calls, Content-Length for uploads) gets the first successful answer again (Idempotent-Replayed: true) " +
+	"without calling Dropbox; an upload's repeated bytes are read and thrown away. A failed call frees the key. " +
+	"Downloads, which are reads, are answered afresh each time."
 
 // proxyRoute is the form of a Dropbox route name: "files/list_folder",
 // "files/upload_session/append_v2".
@@ -123,6 +127,7 @@ func (s *Server) registerProxy() {
 		Path:        ProxyPath,
 		Security:    bearer,
 		Hidden:      true, // documented below: OpenAPI cannot say that {route} holds slashes
+		Middlewares: huma.Middlewares{s.idempotentProxy},
 	}, s.proxy)
 	problem := &huma.MediaType{Schema: oapi.Components.Schemas.Schema(reflect.TypeFor[Problem](), true, "")}
 	str := func(doc string) *huma.Schema { return &huma.Schema{Type: "string", Description: doc} }
@@ -142,6 +147,7 @@ func (s *Server) registerProxy() {
 			{Name: "Dropbox-API-Path-Root", In: "header", Description: "Passed on to Dropbox.", Schema: str("")},
 			{Name: MemberHeader, In: "header", Description: "Team connections: act as this member (team_member_id).", Schema: str("")},
 			{Name: AdminHeader, In: "header", Description: "Team connections: act as this admin (team_member_id).", Schema: str("")},
+			{Name: "Idempotency-Key", In: "header", Description: "Makes an RPC call or an upload safe to repeat: see above.", Schema: str("")},
 		},
 		RequestBody: &huma.RequestBody{Description: "RPC routes: the JSON argument. Upload routes: the content.", Content: map[string]*huma.MediaType{
 			"application/json":         {Schema: &huma.Schema{Description: "The route's argument."}},

@@ -130,8 +130,9 @@ func (b *SharedLinkSettings) settings() dropbox.SharedLinkSettings {
 }
 
 type createSharedLinkInput struct {
-	ID   string `path:"id" doc:"The connection's ID." example:"conn_5x6y7a8b9c0d1e2f3g4h5i6j7k"`
-	Body struct {
+	ID             string `path:"id" doc:"The connection's ID." example:"conn_5x6y7a8b9c0d1e2f3g4h5i6j7k"`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Makes the request safe to repeat: a repeat with the same key and body within 24 hours returns the first answer."`
+	Body           struct {
 		Path string `json:"path" minLength:"1" doc:"The file or folder to share: a path, an id:... or a rev:...." example:"/Reports/report.pdf"`
 		SharedLinkSettings
 	}
@@ -157,8 +158,9 @@ type listSharedLinksOutput struct {
 }
 
 type modifySharedLinkInput struct {
-	ID   string `path:"id" doc:"The connection's ID." example:"conn_5x6y7a8b9c0d1e2f3g4h5i6j7k"`
-	Body struct {
+	ID             string `path:"id" doc:"The connection's ID." example:"conn_5x6y7a8b9c0d1e2f3g4h5i6j7k"`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Makes the request safe to repeat: a repeat with the same key and body within 24 hours returns the first answer."`
+	Body           struct {
 		URL string `json:"url" minLength:"1" doc:"The link to change." example:"https://www.dropbox.com/scl/fi/abc123/report.pdf?rlkey=xyz&dl=0"`
 		SharedLinkSettings
 		RemoveExpiration bool `json:"remove_expiration,omitempty" doc:"Remove the link's expiry."`
@@ -198,13 +200,14 @@ func (s *Server) registerSharedLinks() {
 		Summary:     "Create a shared link",
 		Description: "Makes a shared link to a file or folder with the settings given (Dropbox's sharing/create_shared_link_with_settings) and answers 201. " +
 			"Dropbox keeps one link per file or folder: when there is one already with the same settings (or none were given) it is answered with 200, " +
-			"so a repeat is safe without an Idempotency-Key (which is not honoured here); with other settings the answer is 409 shared_link_already_exists: " +
+			"so a repeat is safe even without an Idempotency-Key (with one, a repeat gets the first answer, 201 included); with other settings the answer is 409 shared_link_already_exists: " +
 			"change the link instead. Expiry, password and allow_download=false need a paid Dropbox account, a team audience a team: " +
 			"otherwise the answer is settings_error/not_authorized and no link is made.",
 		Tags:          tags,
 		Security:      bearer,
 		DefaultStatus: http.StatusCreated,
 		Errors:        dropboxErrors,
+		Middlewares:   huma.Middlewares{s.idempotent},
 	}, s.createSharedLink)
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-shared-links",
@@ -232,10 +235,11 @@ func (s *Server) registerSharedLinks() {
 		Path:        "/v1/connections/{id}/shared-links/modify",
 		Summary:     "Change a shared link's settings",
 		Description: "Changes the settings given and keeps the others (Dropbox's sharing/modify_shared_link_settings). " +
-			"Setting the same values again changes nothing, so a repeat is safe; Idempotency-Key is not honoured here.",
-		Tags:     tags,
-		Security: bearer,
-		Errors:   dropboxErrors,
+			"Setting the same values again changes nothing, so a repeat is safe; with an Idempotency-Key it gets the first answer.",
+		Tags:        tags,
+		Security:    bearer,
+		Errors:      dropboxErrors,
+		Middlewares: huma.Middlewares{s.idempotent},
 	}, s.modifySharedLink)
 	huma.Register(s.api, huma.Operation{
 		OperationID:   "revoke-shared-link",

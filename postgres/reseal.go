@@ -43,6 +43,11 @@ func (s *Store) ResealSecrets(ctx context.Context) (int, error) {
 			}
 		}
 	}
+	n, err := s.resealIdempotencyRecords(ctx)
+	total += n
+	if err != nil {
+		return total, fmt.Errorf("postgres: reseal secrets: %w", err)
+	}
 	return total, nil
 }
 

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"bytes"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -107,6 +109,95 @@ func testIdempotency(t *testing.T, f *fixture) {
 	wantCode(t, f.s.SaveIdempotentResponse(f.ctx, unclaimed), dropbridge.ENOTFOUND)
 	unclaimed.StatusCode = 0
 	wantCode(t, f.s.SaveIdempotentResponse(f.ctx, unclaimed), dropbridge.EINVALID)
+
+	testIdempotencySealed(t, f)
+}
+
+// saveAnswer claims rec's key and stores the answer body for it.
+func saveAnswer(t *testing.T, f *fixture, s dropbridge.Store, rec *dropbridge.IdempotencyRecord, body string) *dropbridge.IdempotencyRecord {
+	t.Helper()
+	claim, err := s.ClaimIdempotencyKey(f.ctx, rec)
+	noErr(t, err, "ClaimIdempotencyKey")
+	claim.StatusCode, claim.Body = 201, []byte(body)
+	noErr(t, s.SaveIdempotentResponse(f.ctx, claim), "SaveIdempotentResponse")
+	return claim
+}
+
+// replayed claims rec's key again and returns the stored answer.
+func replayed(t *testing.T, f *fixture, s dropbridge.Store, rec *dropbridge.IdempotencyRecord) string {
+	t.Helper()
+	got, err := s.ClaimIdempotencyKey(f.ctx, rec)
+	noErr(t, err, "ClaimIdempotencyKey repeat")
+	if !got.Done() {
+		t.Fatalf("key %q: a repeat is not a replay", rec.Key)
+	}
+	return string(got.Body)
+}
+
+// testIdempotencySealed: stored answers may hold credentials (a temporary
+// link, a connect session's URL), so they are sealed like other secrets,
+// bound to their record, and re-sealed by ResealSecrets; answers stored
+// in clear before they were sealed are still replayed, and sealed by
+// ResealSecrets.
+func testIdempotencySealed(t *testing.T, f *fixture) {
+	env := f.env("sealed")
+	expires := f.clock.Now().Add(24 * time.Hour)
+	const link = `{"link":"https://dl.example.test/apitl/1/TEMPLINK-5e1f0c2d9b8a"}`
+	linkRec := newRecord(env, "sealed-link", "link-request", expires)
+	saveAnswer(t, f, f.s, linkRec, link)
+	if raw := f.backend.Raw(t); bytes.Contains(raw, []byte("TEMPLINK-5e1f0c2d9b8a")) {
+		t.Error("the raw database holds a stored answer in clear")
+	}
+	if got := replayed(t, f, f.s, newRecord(env, "sealed-link", "link-request", expires)); got != link {
+		t.Errorf("replayed %q, want %q", got, link)
+	}
+
+	// A sealed answer copied to another record does not open there.
+	saveAnswer(t, f, f.s, newRecord(env, "sealed-other", "other-request", expires), `{"n":2}`)
+	f.backend.Exec(t, `UPDATE idempotency_records SET body = (SELECT body FROM idempotency_records WHERE idempotency_key = 'sealed-link')
+		WHERE idempotency_key = 'sealed-other'`)
+	_, err := f.s.ClaimIdempotencyKey(f.ctx, newRecord(env, "sealed-other", "other-request", expires))
+	wantCode(t, err, dropbridge.EINTERNAL)
+	_, err = f.s.ResealSecrets(f.ctx)
+	wantCode(t, err, dropbridge.EINTERNAL)
+	f.backend.Exec(t, `DELETE FROM idempotency_records WHERE idempotency_key = 'sealed-other'`)
+
+	// An answer stored in clear, as before answers were sealed (its body
+	// is its fingerprint's bytes here), is replayed as it is.
+	saveAnswer(t, f, f.s, newRecord(env, "legacy", "legacy-answer", expires), "overwritten")
+	f.backend.Exec(t, `UPDATE idempotency_records SET body = fingerprint, body_sealed = false WHERE idempotency_key = 'legacy'`)
+	if got := replayed(t, f, f.s, newRecord(env, "legacy", "legacy-answer", expires)); got != "legacy-answer" {
+		t.Errorf("replayed the answer in clear as %q, want legacy-answer", got)
+	}
+
+	// Rotation: with the new key in front, ResealSecrets seals both
+	// answers with it (the one in clear too), and then the old key can go.
+	both := f.open(keyring(t, key2, key1))
+	n, err := both.ResealSecrets(f.ctx)
+	noErr(t, err, "ResealSecrets")
+	// The two answers above, and the two that testIdempotency stored
+	// before (key-1 and key-2).
+	if n != 4 {
+		t.Errorf("ResealSecrets re-sealed %d values, want the 4 stored answers", n)
+	}
+	n, err = both.ResealSecrets(f.ctx)
+	noErr(t, err, "ResealSecrets again")
+	if n != 0 {
+		t.Errorf("a second ResealSecrets re-sealed %d values, want 0", n)
+	}
+	newOnly := f.open(keyring(t, key2))
+	if got := replayed(t, f, newOnly, newRecord(env, "sealed-link", "link-request", expires)); got != link {
+		t.Errorf("with the new key only, replayed %q, want %q", got, link)
+	}
+	if got := replayed(t, f, newOnly, newRecord(env, "legacy", "legacy-answer", expires)); got != "legacy-answer" {
+		t.Errorf("with the new key only, replayed the resealed answer as %q, want legacy-answer", got)
+	}
+	// The answer once in clear is now sealed with the new key: read as
+	// if in clear, it is a sealed value of k2.
+	f.backend.Exec(t, `UPDATE idempotency_records SET body_sealed = false WHERE idempotency_key = 'legacy'`)
+	if got := replayed(t, f, newOnly, newRecord(env, "legacy", "legacy-answer", expires)); !strings.HasPrefix(got, "v1:k2:") {
+		t.Errorf("after ResealSecrets the answer once in clear is stored as %q, want a value sealed with k2", got)
+	}
 }
 
 func testIdempotencyExpiry(t *testing.T, f *fixture) {

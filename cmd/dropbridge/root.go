@@ -13,6 +13,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newServeCmd())
 	root.AddCommand(newDevCmd())
 	root.AddCommand(newAPIKeysCmd())
+	root.AddCommand(newKeysCmd())
 	root.AddCommand(newConnectionsCmd(), newConnectCmd(), newLsCmd(), newPutCmd(), newGetCmd(), newShareCmd(), newRequestsCmd())
 	return root
 }
