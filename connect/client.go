@@ -80,10 +80,12 @@ func (s *Service) Delete(ctx context.Context, environmentID, id string) (*dropbr
 		return nil, fmt.Errorf("connect: delete connection %s: revoke its token: %w", id, translate(err))
 	}
 	revoked := dropbridge.ConnectionRevoked
+	before := conn
 	conn, err = s.Store.UpdateConnection(ctx, environmentID, id, dropbridge.ConnectionUpdate{Status: &revoked})
 	if err != nil {
 		return nil, fmt.Errorf("connect: delete connection: %w", err)
 	}
+	s.connectionChanged(ctx, dropbridge.EventConnectionRevoked, before, conn)
 	return conn, nil
 }
 
@@ -95,7 +97,7 @@ func (s *Service) client(ctx context.Context, app *dropbridge.App, k *keeper) *d
 		Expiry:       k.conn.Token.Expiry,
 		TokenType:    "bearer",
 	}
-	opts := append(s.Dropbox.clientOptions(s.httpClient()),
+	opts := append(s.Dropbox.clientOptions(s.recordingClient(s.httpClient(), k.conn)),
 		dropbox.WithOAuth2(s.oauthConfig(app, nil), tok, func(t *oauth2.Token) { k.save(ctx, t) }),
 		dropbox.WithLimits(s.limitsFor(k.conn.ID)))
 	return dropbox.New(opts...)
@@ -139,11 +141,14 @@ func (k *keeper) needsReauth(ctx context.Context) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	status := dropbridge.ConnectionNeedsReauth
-	_, err := k.s.Store.UpdateConnection(ctx, k.conn.EnvironmentID, k.conn.ID,
+	c, err := k.s.Store.UpdateConnection(ctx, k.conn.EnvironmentID, k.conn.ID,
 		dropbridge.ConnectionUpdate{IfTokenVersion: k.version, Status: &status})
 	switch dropbridge.ErrorCode(err) {
 	case "":
 		k.s.logger().Info("connection needs the user to connect again", "connection", k.conn.ID)
+		if k.conn.Status != dropbridge.ConnectionNeedsReauth {
+			k.s.connectionChanged(ctx, dropbridge.EventConnectionNeedsReauth, k.conn, c)
+		}
 	case dropbridge.ECONFLICT:
 	default:
 		k.s.logger().Warn("connection not marked needs_reauth", "connection", k.conn.ID, "error", err)

@@ -66,6 +66,20 @@ type Service struct {
 	// SessionTTL is how long a connect session's URL works; 0 means
 	// DefaultSessionTTL.
 	SessionTTL time.Duration
+	// Events, when set, receives the connection.* events of what the
+	// service does to connections: connection.created when a connect
+	// session makes a new one, connection.needs_reauth when Dropbox refuses
+	// its tokens, connection.revoked when it is deleted (see events.go).
+	// nil records none.
+	Events dropbridge.EventStore
+	// WriteLog, when set, records every write that Do's clients make and
+	// Dropbox confirms, so that change tracking can tell dropbridge's own
+	// writes (origin "api") from others (see writes.go). nil records none.
+	WriteLog dropbridge.WriteLogStore
+	// OnConnection, when set, is called with the connection as stored
+	// after the service creates one or changes its status (change
+	// tracking starts and stops watching it). It must not block.
+	OnConnection func(*dropbridge.Connection)
 
 	// limits holds one *dropbox.Limits per connection ID, so that every
 	// client of one connection paces its calls together.
@@ -74,6 +88,11 @@ type Service struct {
 	// namespace, and of the members acted as through team connections
 	// (see team.go).
 	spaces sync.Map
+	// eventIDs makes the IDs of connection events.
+	eventIDs dropbridge.EventIDs
+	// writing holds one *inflight per connection ID: its writes not yet
+	// recorded in WriteLog.
+	writing sync.Map
 }
 
 // New returns a Service on store for a service reachable at publicURL,

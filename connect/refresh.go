@@ -75,10 +75,11 @@ func (s *Service) RefreshToken(ctx context.Context, environmentID, id string, du
 			return "", fmt.Errorf("connect: refresh token of %s: %w", id, translate(err))
 		}
 		status := dropbridge.ConnectionNeedsReauth
-		_, err := s.Store.UpdateConnection(saveCtx, environmentID, id, dropbridge.ConnectionUpdate{IfTokenVersion: conn.TokenVersion, Status: &status})
+		after, err := s.Store.UpdateConnection(saveCtx, environmentID, id, dropbridge.ConnectionUpdate{IfTokenVersion: conn.TokenVersion, Status: &status})
 		switch dropbridge.ErrorCode(err) {
 		case "":
 			s.logger().Info("connection needs the user to connect again", "connection", id)
+			s.connectionChanged(saveCtx, dropbridge.EventConnectionNeedsReauth, conn, after)
 			return RefreshNeedsReauth, nil
 		case dropbridge.ECONFLICT:
 			return RefreshSuperseded, nil

@@ -191,6 +191,11 @@ func (s *Service) complete(ctx context.Context, cs *dropbridge.ConnectSession, c
 	if err := s.Store.CompleteConnectSession(ctx, cs.EnvironmentID, cs.ID, conn); err != nil {
 		return nil, err
 	}
+	var typ dropbridge.EventType
+	if conn.CreatedAt.Equal(conn.UpdatedAt) { // new, not connected again
+		typ = dropbridge.EventConnectionCreated
+	}
+	s.connectionChanged(ctx, typ, nil, conn)
 	return conn, nil
 }
 

@@ -40,6 +40,9 @@ type Config struct {
 	Now func() time.Time
 	// Version is the service's version, shown in the OpenAPI description.
 	Version string
+	// DropboxNotifier takes the accounts of Dropbox's verified webhook
+	// notifications (see DropboxWebhookPath); nil drops them.
+	DropboxNotifier DropboxNotifier
 }
 
 // Server is the REST API as an http.Handler. It is safe for concurrent
@@ -87,6 +90,9 @@ func New(cfg Config) *Server {
 	s.registerTeam()
 	s.registerProxy()
 	s.registerSharing()
+	s.registerWebhookEndpoints()
+	s.registerEvents()
+	s.registerDropboxWebhook(mux, cfg.DropboxNotifier)
 	mux.HandleFunc("GET "+connect.CallbackPath, s.serveCallback)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/docs", http.StatusFound)

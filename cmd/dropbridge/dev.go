@@ -137,8 +137,13 @@ func runDev(ctx context.Context, cmd *cobra.Command, f devFlags) error {
 		return err
 	}
 	defer stopJobs()
+	tracking, stopTracking, err := startTracking(ctx, store, svc, logger, true)
+	if err != nil {
+		return err
+	}
+	defer stopTracking()
 	api := httpapi.NewMetrics(reg).Handler(httpapi.NewRateLimiter(httpapi.RateLimit{Rate: httpapi.DefaultRate, Burst: httpapi.DefaultBurst}).Handler(
-		httpapi.New(httpapi.Config{Store: store, Connect: svc, Logger: logger})))
+		httpapi.New(httpapi.Config{Store: store, Connect: svc, Logger: logger, DropboxNotifier: tracking})))
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

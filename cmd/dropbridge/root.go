@@ -15,5 +15,6 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newAPIKeysCmd())
 	root.AddCommand(newKeysCmd())
 	root.AddCommand(newConnectionsCmd(), newConnectCmd(), newLsCmd(), newPutCmd(), newGetCmd(), newShareCmd(), newRequestsCmd())
+	root.AddCommand(newEventsCmd(), newWebhooksCmd())
 	return root
 }

@@ -39,6 +39,7 @@ type serveFlags struct {
 	rateLimit         float64
 	rateBurst         int
 	refreshAhead      time.Duration
+	longPoll          bool
 }
 
 func newServeCmd() *cobra.Command {
@@ -64,6 +65,10 @@ Configuration comes from flags or the environment:
 Tokens are refreshed ahead of expiry by background jobs in the same database; any
 number of instances may serve one database. Prometheus metrics are at /metrics.
 
+Changes in connected accounts become events. Register PUBLIC_URL/webhooks/dropbox as
+your Dropbox apps' webhook URI to hear of them at once; without it (behind NAT, say),
+--longpoll watches each connection, and every connection is reconciled on a schedule.
+
 API keys are made with "dropbridge apikeys create".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), cmd, f) },
@@ -84,6 +89,8 @@ API keys are made with "dropbridge apikeys create".`,
 		"requests a second each API key may make, sustained; 0 for no limit ($DROPBRIDGE_RATE_LIMIT)")
 	fl.IntVar(&f.rateBurst, "rate-burst", httpapi.DefaultBurst, "requests each API key may make at once")
 	fl.DurationVar(&f.refreshAhead, "refresh-ahead", jobs.DefaultRefreshAhead, "refresh access tokens this long before they expire")
+	fl.BoolVar(&f.longPoll, "longpoll", envOr("DROPBRIDGE_LONGPOLL", "true") == "true",
+		"watch every connection with list_folder/longpoll; turn off once Dropbox's webhooks reach PUBLIC_URL/webhooks/dropbox ($DROPBRIDGE_LONGPOLL)")
 	return cmd
 }
 
@@ -164,7 +171,12 @@ func runServe(ctx context.Context, cmd *cobra.Command, f serveFlags) error {
 		return err
 	}
 	defer stopJobs()
-	api := httpapi.New(httpapi.Config{Store: store, Connect: svc, Logger: logger})
+	tracking, stopTracking, err := startTracking(ctx, store, svc, logger, f.longPoll)
+	if err != nil {
+		return err
+	}
+	defer stopTracking()
+	api := httpapi.New(httpapi.Config{Store: store, Connect: svc, Logger: logger, DropboxNotifier: tracking})
 	handler := httpapi.NewMetrics(reg).Handler(httpapi.NewRateLimiter(httpapi.RateLimit{Rate: f.rateLimit, Burst: f.rateBurst}).Handler(api))
 	fmt.Fprintf(out, "dropbridge listening on %s\n", publicURL)
 	fmt.Fprintf(out, "API base URL: %s/v1 (docs: %s/docs)\n", publicURL, publicURL)
