@@ -19,8 +19,8 @@ type IdempotencyRecord struct {
 	Fingerprint []byte
 	// StatusCode is the response's status, 0 while the first request runs.
 	StatusCode int
-	// Body is the response's body, stored as is: record no response that
-	// carries a secret.
+	// Body is the response's body. Stores seal it with the keyring, bound
+	// to this record, since answers may carry secrets (links, sessions).
 	Body      []byte
 	CreatedAt time.Time
 	// ExpiresAt is when the record stops counting and may be swept.
