@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"time"
 )
 
 // EntryKind is what a mirrored file or folder entry is.
@@ -113,6 +114,17 @@ type MirrorCursor struct {
 	// ApplyMirrorChange takes the version it was read at, so that a page
 	// applied once is never applied again.
 	Version int64
+}
+
+// MirrorInitialPrefix starts the stored files cursor of a connection
+// whose first listing (its initial mirror) has not finished: package
+// changes writes it, and readers of the mirror check it with Initial.
+const MirrorInitialPrefix = "initial:"
+
+// Initial reports whether the files mirror is not complete yet: no page
+// was applied, or the first listing of the account has not finished.
+func (c *MirrorCursor) Initial() bool {
+	return c.Cursor == "" || strings.HasPrefix(c.Cursor, MirrorInitialPrefix)
 }
 
 // MirrorObject is the last polled state of one object.
@@ -241,7 +253,60 @@ type MirrorStore interface {
 	// ListMirrorObjects returns the last polled state of one kind of the
 	// connection's objects, by key. For MirrorFiles it is EINVALID.
 	ListMirrorObjects(ctx context.Context, environmentID, connectionID string, kind MirrorKind) ([]MirrorObject, error)
+	// ReadMirrorFiles answers q from the connection's files mirror, in one
+	// snapshot with where the mirror stood: what listings answered from
+	// the mirror read. An invalid q is EINVALID.
+	ReadMirrorFiles(ctx context.Context, environmentID, connectionID string, q MirrorFilesQuery) (*MirrorFilesPage, error)
 }
 
 // MaxMirrorPage is the most entries ListMirrorEntries returns at once.
 const MaxMirrorPage = 10000
+
+// MirrorFilesQuery is a read of the live (not pending) entries of a files
+// mirror: one entry, or a page of a folder's entries ordered by path_lower.
+type MirrorFilesQuery struct {
+	// Path is the entry to read, or the folder to list: "" for the root,
+	// a path_lower, or an "id:...". Paths compare byte by byte: lowercase
+	// them first.
+	Path string
+	// List asks for a page of the entries below Path: its children, or,
+	// with Recursive, Path's own entry (unless Path is the root) and
+	// everything below it. Without List, only Path's entry is read.
+	List      bool
+	Recursive bool
+	// After is the path_lower of the last entry of the previous page; ""
+	// starts the listing.
+	After string
+	// Limit is the most entries of the page, 1 to MaxMirrorPage (List
+	// only).
+	Limit int
+}
+
+// Validate returns an EINVALID error for a path that is neither "", a
+// path starting with "/" nor an "id:...", or a listing without a limit in
+// range.
+func (q *MirrorFilesQuery) Validate() error {
+	switch {
+	case q.Path != "" && !strings.HasPrefix(q.Path, "/") && !strings.HasPrefix(q.Path, "id:"):
+		return Errorf(EINVALID, "The mirror is read by path (\"/...\") or id (\"id:...\"), not %q.", q.Path)
+	case q.List && (q.Limit < 1 || q.Limit > MaxMirrorPage):
+		return Errorf(EINVALID, "The page size must be between 1 and %d.", MaxMirrorPage)
+	}
+	return nil
+}
+
+// MirrorFilesPage is what ReadMirrorFiles read.
+type MirrorFilesPage struct {
+	// Cursor is where the files mirror stood; the zero MirrorCursor when
+	// nothing was applied yet.
+	Cursor MirrorCursor
+	// UpdatedAt is when the last change was applied to the files mirror;
+	// zero when none was.
+	UpdatedAt time.Time
+	// Entry is Path's live entry; nil for the root, or when the mirror has
+	// none at Path.
+	Entry *Entry
+	// Entries is the page of a listing: empty when Path is a file or is
+	// not in the mirror.
+	Entries []*Entry
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -149,22 +151,42 @@ type listFilesInput struct {
 	ID             string `path:"id" doc:"The connection's ID." example:"conn_5x6y7a8b9c0d1e2f3g4h5i6j7k"`
 	Path           string `query:"path" doc:"The folder to list: a path, an id:..., or empty (or /) for the root." example:"/Reports"`
 	Recursive      bool   `query:"recursive" doc:"List the folder's subfolders too, all the way down."`
-	IncludeDeleted bool   `query:"include_deleted" doc:"Include entries for files and folders that were deleted."`
-	Limit          int    `query:"limit" minimum:"1" maximum:"2000" default:"100" doc:"About how many entries a page holds; Dropbox may send a few more, or fewer."`
-	Cursor         string `query:"cursor" doc:"Continue a listing: next_cursor of the previous page. The other parameters are those of the first page, and are ignored."`
+	IncludeDeleted bool   `query:"include_deleted" doc:"Include entries for files and folders that were deleted (source dropbox only)."`
+	Limit          int    `query:"limit" minimum:"1" maximum:"2000" default:"100" doc:"About how many entries a page holds; Dropbox may send a few more, or fewer. From the mirror, exactly this many but on the last page."`
+	Cursor         string `query:"cursor" doc:"Continue a listing: next_cursor of the previous page. The other parameters, source included, are those of the first page, and are ignored."`
+	Source         string `query:"source" enum:"dropbox,mirror" default:"dropbox" doc:"Where the answer comes from: dropbox asks Dropbox; mirror answers from the mirror dropbridge keeps of the account, without calling Dropbox (see the X-Dropbridge-Mirror-* headers for how fresh it is)."`
 }
 
+// Headers of answers from the mirror.
+const (
+	// MirrorVersionHeader is the version of the connection's files mirror
+	// that answered: it grows by one with every change applied to it.
+	MirrorVersionHeader = "X-Dropbridge-Mirror-Version"
+	// MirrorUpdatedHeader is when the last change was applied to the
+	// connection's files mirror (RFC 3339).
+	MirrorUpdatedHeader = "X-Dropbridge-Mirror-Updated-At"
+)
+
 type listFilesOutput struct {
-	Body struct {
-		Data       []Entry `json:"data" doc:"A page of the folder's entries, in no particular order."`
+	MirrorVersion string `header:"X-Dropbridge-Mirror-Version" doc:"Source mirror: the version of the mirror that answered; it grows by one with every change applied to it."`
+	MirrorUpdated string `header:"X-Dropbridge-Mirror-Updated-At" doc:"Source mirror: when the last change was applied to the mirror (RFC 3339)."`
+	Body          struct {
+		Data       []Entry `json:"data" doc:"A page of the folder's entries: from Dropbox in no particular order, from the mirror by path_lower."`
 		NextCursor string  `json:"next_cursor,omitempty" doc:"Pass as cursor for the next page; absent on the last page."`
 	}
 }
 
 type getMetadataInput struct {
 	ID             string `path:"id" doc:"The connection's ID." example:"conn_5x6y7a8b9c0d1e2f3g4h5i6j7k"`
-	Path           string `query:"path" required:"true" minLength:"1" doc:"A path, an id:..., or a rev:... of a file or folder." example:"/Reports/report.pdf"`
-	IncludeDeleted bool   `query:"include_deleted" doc:"Answer with a deleted entry, rather than 404, for a file or folder that was deleted."`
+	Path           string `query:"path" required:"true" minLength:"1" doc:"A path, an id:..., or a rev:... of a file or folder (from the mirror: a path or an id:...)." example:"/Reports/report.pdf"`
+	IncludeDeleted bool   `query:"include_deleted" doc:"Answer with a deleted entry, rather than 404, for a file or folder that was deleted (source dropbox only)."`
+	Source         string `query:"source" enum:"dropbox,mirror" default:"dropbox" doc:"Where the answer comes from: dropbox asks Dropbox; mirror answers from the mirror dropbridge keeps of the account, without calling Dropbox (see the X-Dropbridge-Mirror-* headers for how fresh it is)."`
+}
+
+type metadataOutput struct {
+	MirrorVersion string `header:"X-Dropbridge-Mirror-Version" doc:"Source mirror: the version of the mirror that answered; it grows by one with every change applied to it."`
+	MirrorUpdated string `header:"X-Dropbridge-Mirror-Updated-At" doc:"Source mirror: when the last change was applied to the mirror (RFC 3339)."`
+	Body          Entry
 }
 
 type entryOutput struct {
@@ -207,7 +229,7 @@ func (s *Server) registerFiles() {
 		Method:      http.MethodGet,
 		Path:        "/v1/connections/{id}/files",
 		Summary:     "List a folder",
-		Description: "Lists a folder's entries a page at a time (Dropbox's files/list_folder).",
+		Description: "Lists a folder's entries a page at a time (Dropbox's files/list_folder). " + mirrorDoc,
 		Tags:        tags,
 		Security:    bearer,
 		Errors:      dropboxErrors,
@@ -217,6 +239,7 @@ func (s *Server) registerFiles() {
 		Method:      http.MethodGet,
 		Path:        "/v1/connections/{id}/files/metadata",
 		Summary:     "Get a file's or folder's metadata",
+		Description: "Answers with a file's or folder's entry (Dropbox's files/get_metadata). " + mirrorDoc,
 		Tags:        tags,
 		Security:    bearer,
 		Errors:      dropboxErrors,
@@ -272,6 +295,9 @@ func (s *Server) registerFiles() {
 }
 
 func (s *Server) listFiles(ctx context.Context, in *listFilesInput) (*listFilesOutput, error) {
+	if in.Cursor != "" && cursorKind(in.Cursor) == cursorMirror || in.Cursor == "" && in.Source == sourceMirror {
+		return s.listMirrorFiles(ctx, in)
+	}
 	var prev pageCursor
 	if in.Cursor != "" {
 		var err error
@@ -306,7 +332,10 @@ func (s *Server) listFiles(ctx context.Context, in *listFilesInput) (*listFilesO
 	return out, nil
 }
 
-func (s *Server) getFileMetadata(ctx context.Context, in *getMetadataInput) (*entryOutput, error) {
+func (s *Server) getFileMetadata(ctx context.Context, in *getMetadataInput) (*metadataOutput, error) {
+	if in.Source == sourceMirror {
+		return s.mirrorMetadata(ctx, in)
+	}
 	var m *dropbox.Metadata
 	err := s.call(ctx, in.ID, func(ctx context.Context, c *dropbox.Client) error {
 		var err error
@@ -316,7 +345,7 @@ func (s *Server) getFileMetadata(ctx context.Context, in *getMetadataInput) (*en
 	if err != nil {
 		return nil, err
 	}
-	return &entryOutput{Body: entryOut(m)}, nil
+	return &metadataOutput{Body: entryOut(m)}, nil
 }
 
 func (s *Server) createFolder(ctx context.Context, in *createFolderInput) (*entryOutput, error) {
@@ -398,4 +427,306 @@ func checkWritePath(path string) error {
 		return nil
 	}
 	return dropbridge.Errorf(dropbridge.EINVALID, "path %q is not one Dropbox can write: give a path such as \"/folder/file.txt\", an id:... or ns:<id>/....", path)
+}
+
+// Listings answered from the mirror.
+//
+// With source=mirror, listings and metadata come from the mirror that
+// change tracking keeps of each connection's account (the entries of
+// Dropbox's list_folder, stored as Dropbox sent them), and Dropbox is not
+// called. Paths compare as path_lower does: lowercased. A page holds the
+// live entries in path_lower order after the last one of the previous
+// page, so an entry that stays put while a listing pages through is
+// listed once; one that changes meanwhile may be listed at its old place,
+// its new one, both or neither, as the mirror stood at each page. The
+// headers say how fresh the mirror is.
+
+// mirrorDoc is the operations' description of source=mirror.
+const mirrorDoc = "With `source=mirror`, dropbridge answers from the mirror it keeps of the account, without calling Dropbox: " +
+	"the same entries, from the last list_folder page change tracking applied, with its version in " + MirrorVersionHeader +
+	" and its time in " + MirrorUpdatedHeader + ". Paths compare lowercased; a page lists entries by path_lower. " +
+	"Until the first listing of the account has finished, the mirror answers 409 (retry after Retry-After, or use `source=dropbox`). " +
+	"Deleted entries, ns:... and rev:... paths are Dropbox's only. Errors carry the dropbox_error Dropbox would give " +
+	"(path/not_found, path/not_folder)."
+
+// Sources of listings and metadata.
+const (
+	sourceMirror = "mirror"
+	// cursorMirror is the kind of a cursor of a listing of the mirror.
+	cursorMirror = "mirror"
+	// mirrorRetryAfter is the Retry-After, in seconds, of an answer that
+	// the mirror is not ready.
+	mirrorRetryAfter = "5"
+)
+
+// mirrorCursor is the opaque next_cursor of a listing of the mirror: the
+// folder's path_lower ("" for the root), whether the listing is
+// recursive, its page size, and the path_lower of the last entry listed,
+// with the connection, so that it cannot be handed to another.
+type mirrorCursor struct {
+	Connection string `json:"c"`
+	Kind       string `json:"k"`
+	Folder     string `json:"f,omitempty"`
+	Recursive  bool   `json:"r,omitempty"`
+	Limit      int    `json:"l"`
+	After      string `json:"a"`
+}
+
+// encode returns the cursor as an opaque URL-safe string.
+func (c mirrorCursor) encode() string {
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic("httpapi: encode cursor: " + err.Error()) // strings always encode
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// cursorKind returns the kind of a listing's cursor, or "" for one that
+// is not dropbridge's.
+func cursorKind(s string) string {
+	var c struct {
+		Kind string `json:"k"`
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, &c) != nil {
+		return ""
+	}
+	return c.Kind
+}
+
+// decodeMirrorCursor reads a cursor made by encode for a listing of the
+// connection's mirror, or returns an EINVALID error.
+func decodeMirrorCursor(s, connection string) (mirrorCursor, error) {
+	var c mirrorCursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, &c) != nil || c.Connection != connection || c.Kind != cursorMirror ||
+		c.After == "" || c.Limit < 1 || c.Limit > maxListLimit || c.Folder != "" && !strings.HasPrefix(c.Folder, "/") {
+		return mirrorCursor{}, dropbridge.Errorf(dropbridge.EINVALID,
+			"The cursor is not one of this listing: pass next_cursor of the previous page unchanged, on the same connection.")
+	}
+	return c, nil
+}
+
+// maxListLimit is the largest page size of a listing.
+const maxListLimit = 2000
+
+// mirrorPath returns what the mirror keys path by: "" for the root, its
+// lowercase for a path, an id:... as is; or an EINVALID error for a path
+// the mirror cannot answer.
+func mirrorPath(path string) (string, error) {
+	switch {
+	case path == "" || path == "/":
+		return "", nil
+	case strings.HasPrefix(path, "/"):
+		return strings.ToLower(path), nil
+	case strings.HasPrefix(path, "id:") && len(path) > len("id:"):
+		return path, nil
+	}
+	return "", dropbridge.Errorf(dropbridge.EINVALID,
+		"The mirror answers for paths (\"/folder/file.txt\") and ids (\"id:...\"), not %q: leave source=mirror out to ask Dropbox.", path)
+}
+
+// mirrorProblem returns the problem of code with msg that carries
+// Dropbox's error tag for the same case.
+func mirrorProblem(code, tag, msg string) *Problem {
+	p := newProblem(code, msg)
+	p.DropboxError = tag
+	return p
+}
+
+// readMirror reads q from the files mirror of the caller's connection id,
+// or returns the problem that answers why it cannot: the connection is
+// unknown, not active, a team's (which has no files mirror), or its
+// mirror's first listing has not finished (409 with Retry-After). When
+// nothing is at q.Path and the path the caller gave, given, holds
+// characters beyond ASCII, Dropbox may have lowercased them otherwise
+// than Go: the path is then looked up a component at a time (see
+// foldMirrorPath).
+func (s *Server) readMirror(ctx context.Context, id string, q dropbridge.MirrorFilesQuery, given string) (*dropbridge.MirrorFilesPage, error) {
+	env := environmentID(ctx)
+	conn, err := s.store.FindConnectionByID(ctx, env, id)
+	if err != nil {
+		return nil, s.fail(ctx, fmt.Errorf("httpapi: read mirror: %w", err))
+	}
+	switch {
+	case conn.Status != dropbridge.ConnectionActive:
+		return nil, s.fail(ctx, dropbridge.Errorf(dropbridge.ECONFLICT,
+			"Connection %q is %s: its mirror is kept only while it is active. Send the user through a new connect session.", id, conn.Status))
+	case conn.TeamID != "" && conn.AccountID == conn.TeamID:
+		return nil, s.fail(ctx, dropbridge.Errorf(dropbridge.EINVALID,
+			"Connection %q is a team's: its mirror holds team members and team folders, not files. Leave source=mirror out to ask Dropbox as a member.", id))
+	}
+	page, err := s.store.ReadMirrorFiles(ctx, env, id, q)
+	if err != nil {
+		return nil, s.fail(ctx, fmt.Errorf("httpapi: read mirror: %w", err))
+	}
+	if page.Entry == nil && !page.Cursor.Initial() && strings.HasPrefix(q.Path, "/") && !isASCII(given) {
+		folded, err := s.foldMirrorPath(ctx, env, id, given)
+		if err != nil {
+			return nil, s.fail(ctx, err)
+		}
+		if folded != "" && folded != q.Path {
+			q.Path = folded
+			if page, err = s.store.ReadMirrorFiles(ctx, env, id, q); err != nil {
+				return nil, s.fail(ctx, fmt.Errorf("httpapi: read mirror: %w", err))
+			}
+		}
+	}
+	if page.Cursor.Initial() {
+		p := newProblem(dropbridge.ECONFLICT, fmt.Sprintf("The mirror of connection %q is not ready: dropbridge has not finished "+
+			"its first listing of the account. Try again shortly, or leave source=mirror out to ask Dropbox.", id))
+		p.GetHeaders().Set("Retry-After", mirrorRetryAfter)
+		return nil, p
+	}
+	return page, nil
+}
+
+// isASCII reports whether s holds only ASCII characters.
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// foldMirrorPath returns the path_lower of the mirror's entry at path,
+// found a component at a time among each folder's children by Unicode
+// case folding, or "" when there is none. It answers for the characters
+// that Dropbox lowercases otherwise than Go's strings.ToLower.
+func (s *Server) foldMirrorPath(ctx context.Context, env, id, path string) (string, error) {
+	folder := ""
+	for comp := range strings.SplitSeq(strings.TrimPrefix(path, "/"), "/") {
+		found, after := "", ""
+		for found == "" {
+			page, err := s.store.ReadMirrorFiles(ctx, env, id, dropbridge.MirrorFilesQuery{Path: folder, List: true,
+				After: after, Limit: dropbridge.MaxMirrorPage})
+			if err != nil {
+				return "", fmt.Errorf("httpapi: find %q in the mirror: %w", path, err)
+			}
+			for _, e := range page.Entries {
+				if strings.EqualFold(e.PathLower[strings.LastIndexByte(e.PathLower, '/')+1:], comp) {
+					found = e.PathLower
+					break
+				}
+			}
+			if len(page.Entries) < dropbridge.MaxMirrorPage {
+				break
+			}
+			after = page.Entries[len(page.Entries)-1].PathLower
+		}
+		if found == "" {
+			return "", nil
+		}
+		folder = found
+	}
+	return folder, nil
+}
+
+// mirrorFreshness returns the values of the mirror headers for page.
+func mirrorFreshness(page *dropbridge.MirrorFilesPage) (version, updated string) {
+	return strconv.FormatInt(page.Cursor.Version, 10), page.UpdatedAt.UTC().Format(time.RFC3339Nano)
+}
+
+// mirrorEntryOut converts a mirror entry, which holds Dropbox's metadata.
+func mirrorEntryOut(e *dropbridge.Entry) (Entry, error) {
+	var m dropbox.Metadata
+	if err := json.Unmarshal(e.Object, &m); err != nil {
+		return Entry{}, fmt.Errorf("httpapi: mirror entry %s: %w", e.ID, err)
+	}
+	return entryOut(&m), nil
+}
+
+// listMirrorFiles answers a listing from the mirror.
+func (s *Server) listMirrorFiles(ctx context.Context, in *listFilesInput) (*listFilesOutput, error) {
+	var c mirrorCursor
+	if in.Cursor != "" {
+		var err error
+		if c, err = decodeMirrorCursor(in.Cursor, in.ID); err != nil {
+			return nil, s.fail(ctx, err)
+		}
+	} else {
+		if in.IncludeDeleted {
+			return nil, s.fail(ctx, dropbridge.Errorf(dropbridge.EINVALID,
+				"The mirror holds what exists, not what was deleted: leave source=mirror out to list deleted entries."))
+		}
+		folder, err := mirrorPath(in.Path)
+		if err != nil {
+			return nil, s.fail(ctx, err)
+		}
+		c = mirrorCursor{Connection: in.ID, Kind: cursorMirror, Folder: folder, Recursive: in.Recursive, Limit: in.Limit}
+	}
+	given := ""
+	if in.Cursor == "" {
+		given = in.Path
+	}
+	page, err := s.readMirror(ctx, in.ID, dropbridge.MirrorFilesQuery{Path: c.Folder, List: true, Recursive: c.Recursive,
+		After: c.After, Limit: c.Limit + 1}, given)
+	if err != nil {
+		return nil, err
+	}
+	switch e := page.Entry; {
+	case c.Folder == "":
+	case e == nil && in.Cursor != "":
+		return nil, s.fail(ctx, mirrorProblem(dropbridge.ECONFLICT, "path/not_found",
+			"The folder moved or was deleted since the listing began: list it again from its first page."))
+	case e == nil:
+		return nil, s.fail(ctx, mirrorProblem(dropbridge.ENOTFOUND, "path/not_found",
+			fmt.Sprintf("Nothing is at %q in the mirror of the account: check the path.", in.Path)))
+	case e.Kind != dropbridge.EntryFolder:
+		return nil, s.fail(ctx, mirrorProblem(dropbridge.ECONFLICT, "path/not_folder",
+			fmt.Sprintf("%q is a file, not a folder: get its metadata instead, or list the folder it is in.", in.Path)))
+	}
+	out := &listFilesOutput{}
+	out.MirrorVersion, out.MirrorUpdated = mirrorFreshness(page)
+	entries := page.Entries
+	if len(entries) > c.Limit {
+		entries = entries[:c.Limit]
+		next := c
+		if page.Entry != nil {
+			next.Folder = page.Entry.PathLower // the next pages page by path, after an id:... or a folded path too
+		}
+		next.After = entries[len(entries)-1].PathLower
+		out.Body.NextCursor = next.encode()
+	}
+	out.Body.Data = make([]Entry, 0, len(entries))
+	for _, e := range entries {
+		o, err := mirrorEntryOut(e)
+		if err != nil {
+			return nil, s.fail(ctx, err)
+		}
+		out.Body.Data = append(out.Body.Data, o)
+	}
+	return out, nil
+}
+
+// mirrorMetadata answers a file's or folder's metadata from the mirror.
+func (s *Server) mirrorMetadata(ctx context.Context, in *getMetadataInput) (*metadataOutput, error) {
+	if in.IncludeDeleted {
+		return nil, s.fail(ctx, dropbridge.Errorf(dropbridge.EINVALID,
+			"The mirror holds what exists, not what was deleted: leave source=mirror out to get a deleted entry."))
+	}
+	path, err := mirrorPath(in.Path)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	if path == "" {
+		return nil, s.fail(ctx, dropbridge.Errorf(dropbridge.EINVALID, "The root has no metadata: list it instead."))
+	}
+	page, err := s.readMirror(ctx, in.ID, dropbridge.MirrorFilesQuery{Path: path}, in.Path)
+	if err != nil {
+		return nil, err
+	}
+	if page.Entry == nil {
+		return nil, s.fail(ctx, mirrorProblem(dropbridge.ENOTFOUND, "path/not_found",
+			fmt.Sprintf("Nothing is at %q in the mirror of the account: check the path.", in.Path)))
+	}
+	e, err := mirrorEntryOut(page.Entry)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	out := &metadataOutput{Body: e}
+	out.MirrorVersion, out.MirrorUpdated = mirrorFreshness(page)
+	return out, nil
 }

@@ -220,15 +220,18 @@ func (s *Store) QueryMirrorEntries(ctx context.Context, environmentID, connectio
 		if err := connectionInEnvironment(ctx, tx, environmentID, connectionID); err != nil {
 			return err
 		}
-		query := func(where string, args ...any) error {
-			rows, err := tx.QueryContext(ctx, `SELECT `+entryColumns+` FROM mirror_entries WHERE connection_id = ? AND `+where,
+		// from names the table, with an index for path lookups: SQLite,
+		// without statistics, would take the primary key and read the
+		// whole connection, so that a page's cost grew with the account.
+		query := func(from, where string, args ...any) error {
+			rows, err := tx.QueryContext(ctx, `SELECT `+entryColumns+` FROM `+from+` WHERE connection_id = ? AND `+where,
 				append([]any{connectionID}, args...)...)
 			if err != nil {
 				return err
 			}
 			return scanEntries(rows, found, nil)
 		}
-		if err := query(`pending = 1`); err != nil {
+		if err := query(`mirror_entries INDEXED BY mirror_entries_pending`, `pending = 1`); err != nil {
 			return err
 		}
 		in := func(column string, values []string) error {
@@ -237,7 +240,11 @@ func (s *Store) QueryMirrorEntries(ctx context.Context, environmentID, connectio
 				for i, v := range chunk {
 					args[i] = v
 				}
-				if err := query(column+` IN (?`+strings.Repeat(`, ?`, len(chunk)-1)+`)`, args...); err != nil {
+				from := `mirror_entries`
+				if column == `path_lower` {
+					from = `mirror_entries INDEXED BY mirror_entries_by_path`
+				}
+				if err := query(from, column+` IN (?`+strings.Repeat(`, ?`, len(chunk)-1)+`)`, args...); err != nil {
 					return err
 				}
 			}
@@ -258,9 +265,9 @@ func (s *Store) QueryMirrorEntries(ctx context.Context, environmentID, connectio
 		for _, top := range topmost(subtrees) {
 			var err error
 			if top == "/" {
-				err = query(`1 = 1`)
+				err = query(`mirror_entries`, `1 = 1`)
 			} else {
-				err = query(`(path_lower = ? OR (path_lower >= ? AND path_lower < ?))`, top, top+"/", top+"0")
+				err = query(`mirror_entries INDEXED BY mirror_entries_by_path`, `(path_lower = ? OR (path_lower >= ? AND path_lower < ?))`, top, top+"/", top+"0")
 			}
 			if err != nil {
 				return err

@@ -76,6 +76,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"MirrorApply", testMirrorApply},
 		{"MirrorApplyRace", testMirrorApplyRace},
 		{"MirrorQuery", testMirrorQuery},
+		{"MirrorFiles", testMirrorFiles},
 		{"Events", testEvents},
 		{"EventFeedConcurrent", testEventFeedConcurrent},
 		{"WebhookEndpoints", testWebhookEndpoints},
