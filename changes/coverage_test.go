@@ -23,12 +23,9 @@ import (
 
 // unproducible are the event types that no test can make on the emulator,
 // with the routes it lacks. TestEveryEventType fails when one of them is
-// made after all, so that this list stays true.
-var unproducible = map[dropbridge.EventType]string{
-	dropbridge.EventTeamMemberUpdated: "the emulator has no team/members/set_profile_v2, team/members/set_profile, " +
-		"team/members/suspend, team/members/unsuspend or team/members/set_admin_permissions_v2",
-	dropbridge.EventTeamMemberRemoved: "the emulator has no team/members/remove",
-}
+// made after all, so that this list stays true. It is empty: every type
+// can be made.
+var unproducible = map[dropbridge.EventType]string{}
 
 // TestEveryEventType makes every event type of dropbridge.EventTypes on
 // the emulator, one connection of a user, one connected through the
@@ -167,6 +164,7 @@ func TestEveryEventType(t *testing.T) {
 
 	// A team's connection: members and team folders.
 	team := f.emu.CreateTeam(t, "Coverage team")
+	f.emu.CreateAccount(t, dropboxtest.AccountArg{Email: "boss@example.com", TeamID: team.TeamID}) // the team's admin
 	teamConn := &dropbridge.Connection{EnvironmentID: f.env.ID, AppID: f.conn.AppID, ExternalUserID: "team-1", AccountID: team.TeamID,
 		TeamID: team.TeamID, AccountType: "business", Status: dropbridge.ConnectionActive,
 		Token: dropbridge.Token{AccessToken: dropbridge.Secret(team.AccessToken)}}
@@ -174,7 +172,25 @@ func TestEveryEventType(t *testing.T) {
 	admin := dropbox.New(dropbox.WithBaseURL(f.emu.URL), dropbox.WithToken(team.AccessToken))
 	syncTeam := func() { t.Helper(); must("sync the team", s.Sync(ctx, f.env.ID, teamConn.ID)) }
 	syncTeam()
-	f.emu.CreateAccount(t, dropboxtest.AccountArg{Email: "joiner@example.com", TeamID: team.TeamID}) // joins through the admin console
+	joiner := f.emu.CreateAccount(t, dropboxtest.AccountArg{Email: "joiner@example.com", TeamID: team.TeamID}) // joins through the admin console
+	syncTeam()
+	joinerSel := dropbox.UserSelectorArg{Tag: dropbox.UserSelectorArgTeamMemberID, TeamMemberID: joiner.MemberID}
+	_, err = admin.Team.MembersSetProfileV2(ctx, &dropbox.MembersSetProfileArg{User: joinerSel, NewSurname: dropbox.Ptr("Joiner")})
+	must("rename a team member", err) // team_member.updated
+	syncTeam()
+	must("suspend a team member", admin.Team.MembersSuspend(ctx, &dropbox.MembersDeactivateArg{User: joinerSel}))
+	syncTeam()
+	removal, err := admin.Team.MembersRemove(ctx, &dropbox.MembersRemoveArg{User: joinerSel})
+	must("remove a team member", err) // team_member.removed
+	if removal.Tag == dropbox.LaunchEmptyResultAsyncJobID {
+		awaitJob(t, "remove", func() (string, error) {
+			st, err := admin.Team.MembersRemoveJobStatusGet(ctx, &dropbox.PollArg{AsyncJobID: removal.AsyncJobID})
+			if err != nil {
+				return "", err
+			}
+			return st.Tag, nil
+		})
+	}
 	tf, err := admin.Team.TeamFolderCreate(ctx, &dropbox.TeamFolderCreateArg{Name: "Projects"})
 	must("create a team folder", err)
 	syncTeam()

@@ -102,6 +102,15 @@ func (s *MemberProfile) GetProfilePhotoURL() string {
 	return *s.ProfilePhotoURL
 }
 
+// GetWipeData returns the WipeData field of s, or the spec's default true when s or the
+// field is nil.
+func (s *MembersDeactivateArg) GetWipeData() bool {
+	if s == nil || s.WipeData == nil {
+		return true
+	}
+	return *s.WipeData
+}
+
 // GetMemberInfo returns the MemberInfo member of u, or nil when u is nil. The member is
 // set with Tag MembersGetInfoItemMemberInfo.
 func (u *MembersGetInfoItem) GetMemberInfo() *TeamTeamMemberInfo {
@@ -127,6 +136,82 @@ func (s *MembersListArg) GetLimit() uint32 {
 		return 1000
 	}
 	return *s.Limit
+}
+
+// GetWipeData returns the WipeData field of s, or the spec's default true when s or the
+// field is nil.
+func (s *MembersRemoveArg) GetWipeData() bool {
+	if s == nil || s.WipeData == nil {
+		return true
+	}
+	return *s.WipeData
+}
+
+// GetTransferDestID returns the TransferDestID field of s, or nil when s is nil.
+func (s *MembersRemoveArg) GetTransferDestID() *UserSelectorArg {
+	if s == nil {
+		return nil
+	}
+	return s.TransferDestID
+}
+
+// GetTransferAdminID returns the TransferAdminID field of s, or nil when s is nil.
+func (s *MembersRemoveArg) GetTransferAdminID() *UserSelectorArg {
+	if s == nil {
+		return nil
+	}
+	return s.TransferAdminID
+}
+
+// GetNewEmail returns the NewEmail field of s, or "" when s or the field is nil.
+func (s *MembersSetProfileArg) GetNewEmail() string {
+	if s == nil || s.NewEmail == nil {
+		return ""
+	}
+	return *s.NewEmail
+}
+
+// GetNewExternalID returns the NewExternalID field of s, or "" when s or the field is
+// nil.
+func (s *MembersSetProfileArg) GetNewExternalID() string {
+	if s == nil || s.NewExternalID == nil {
+		return ""
+	}
+	return *s.NewExternalID
+}
+
+// GetNewGivenName returns the NewGivenName field of s, or "" when s or the field is nil.
+func (s *MembersSetProfileArg) GetNewGivenName() string {
+	if s == nil || s.NewGivenName == nil {
+		return ""
+	}
+	return *s.NewGivenName
+}
+
+// GetNewSurname returns the NewSurname field of s, or "" when s or the field is nil.
+func (s *MembersSetProfileArg) GetNewSurname() string {
+	if s == nil || s.NewSurname == nil {
+		return ""
+	}
+	return *s.NewSurname
+}
+
+// GetNewPersistentID returns the NewPersistentID field of s, or "" when s or the field is
+// nil.
+func (s *MembersSetProfileArg) GetNewPersistentID() string {
+	if s == nil || s.NewPersistentID == nil {
+		return ""
+	}
+	return *s.NewPersistentID
+}
+
+// GetNewIsDirectoryRestricted returns the NewIsDirectoryRestricted field of s, or false
+// when s or the field is nil.
+func (s *MembersSetProfileArg) GetNewIsDirectoryRestricted() bool {
+	if s == nil || s.NewIsDirectoryRestricted == nil {
+		return false
+	}
+	return *s.NewIsDirectoryRestricted
 }
 
 // GetTeamMemberID returns the TeamMemberID field of s, or "" when s or the field is nil.

@@ -111,6 +111,81 @@ func (s *TeamService) MembersListV2(ctx context.Context, arg *MembersListArg) (*
 	return res, nil
 }
 
+var routeTeamMembersRemove = &route{name: "team/members/remove", host: "api", style: "rpc", auth: "team", write: false, idempotent: false}
+
+// MembersRemove calls team/members/remove. Removes a member from a team. Permission :
+// Team member management Exactly one of team_member_id, email, or external_id must be
+// provided to identify the user account. Accounts can be recovered via members/recover
+// for a 7 day period or until the account has been permanently deleted or transferred to
+// another account (whichever comes first). Calling members/add while a user is still
+// recoverable on your team will return with MemberAddResult.user_already_on_team.
+// Accounts can have their files transferred via the admin console for a limited time,
+// based on the version history length associated with the team (180 days for most teams).
+// Accounts can have their stacks transferred through the admin console. This only
+// transfers stacks that they have created. This endpoint may initiate an asynchronous
+// job. To obtain the final result of the job, the client should periodically poll
+// members/remove/job_status/get.
+//
+// A 409 answer is an *APIError wrapping a *MembersRemoveError.
+func (s *TeamService) MembersRemove(ctx context.Context, arg *MembersRemoveArg) (*LaunchEmptyResult, error) {
+	res := new(LaunchEmptyResult)
+	if err := s.c.rpc(ctx, routeTeamMembersRemove, arg, res, new(MembersRemoveError)); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+var routeTeamMembersRemoveJobStatusGet = &route{name: "team/members/remove/job_status/get", host: "api", style: "rpc", auth: "team", write: false, idempotent: false}
+
+// MembersRemoveJobStatusGet calls team/members/remove/job_status/get. Once an
+// async_job_id is returned from members/remove , use this to poll the status of the
+// asynchronous request. Permission : Team member management.
+//
+// A 409 answer is an *APIError wrapping a *PollError.
+func (s *TeamService) MembersRemoveJobStatusGet(ctx context.Context, arg *PollArg) (*PollEmptyResult, error) {
+	res := new(PollEmptyResult)
+	if err := s.c.rpc(ctx, routeTeamMembersRemoveJobStatusGet, arg, res, new(PollError)); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+var routeTeamMembersSetProfileV2 = &route{name: "team/members/set_profile_v2", host: "api", style: "rpc", auth: "team", write: false, idempotent: false}
+
+// MembersSetProfileV2 calls team/members/set_profile_v2. Updates a team member's profile.
+// Permission : Team member management.
+//
+// A 409 answer is an *APIError wrapping a *MembersSetProfileError.
+func (s *TeamService) MembersSetProfileV2(ctx context.Context, arg *MembersSetProfileArg) (*TeamMemberInfoV2Result, error) {
+	res := new(TeamMemberInfoV2Result)
+	if err := s.c.rpc(ctx, routeTeamMembersSetProfileV2, arg, res, new(MembersSetProfileError)); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+var routeTeamMembersSuspend = &route{name: "team/members/suspend", host: "api", style: "rpc", auth: "team", write: false, idempotent: false}
+
+// MembersSuspend calls team/members/suspend. Suspend a member from a team. Permission :
+// Team member management Exactly one of team_member_id, email, or external_id must be
+// provided to identify the user account.
+//
+// A 409 answer is an *APIError wrapping a *MembersSuspendError.
+func (s *TeamService) MembersSuspend(ctx context.Context, arg *MembersDeactivateArg) error {
+	return s.c.rpc(ctx, routeTeamMembersSuspend, arg, nil, new(MembersSuspendError))
+}
+
+var routeTeamMembersUnsuspend = &route{name: "team/members/unsuspend", host: "api", style: "rpc", auth: "team", write: false, idempotent: false}
+
+// MembersUnsuspend calls team/members/unsuspend. Unsuspend a member from a team.
+// Permission : Team member management Exactly one of team_member_id, email, or
+// external_id must be provided to identify the user account.
+//
+// A 409 answer is an *APIError wrapping a *MembersUnsuspendError.
+func (s *TeamService) MembersUnsuspend(ctx context.Context, arg *MembersUnsuspendArg) error {
+	return s.c.rpc(ctx, routeTeamMembersUnsuspend, arg, nil, new(MembersUnsuspendError))
+}
+
 var routeTeamNamespacesList = &route{name: "team/namespaces/list", host: "api", style: "rpc", auth: "team", write: false, idempotent: true}
 
 // NamespacesList calls team/namespaces/list. Returns a list of all team-accessible

@@ -117,6 +117,50 @@ type PollArg struct {
 	AsyncJobID string `json:"async_job_id"`
 }
 
+// PollEmptyResult is the spec's async.PollEmptyResult. Result returned by methods that
+// poll for the status of an asynchronous job. Upon completion of the job, no additional
+// information is returned.
+//
+// It has the members of PollResultBase first.
+//
+// Tag says which member it is; the field of that member, if it has one, holds its value.
+type PollEmptyResult struct {
+	// Tag is one of PollEmptyResultInProgress or PollEmptyResultComplete.
+	Tag string
+}
+
+// Tags of PollEmptyResult.
+const (
+	// PollEmptyResultInProgress is the "in_progress" tag of PollEmptyResult. The
+	// asynchronous job is still in progress.
+	PollEmptyResultInProgress = "in_progress"
+	// PollEmptyResultComplete is the "complete" tag of PollEmptyResult. The asynchronous job
+	// has completed successfully.
+	PollEmptyResultComplete = "complete"
+)
+
+// MarshalJSON writes u as {".tag": ...} with its member's value.
+func (u PollEmptyResult) MarshalJSON() ([]byte, error) {
+	switch u.Tag {
+	case "":
+		return nil, errNoTag("PollEmptyResult")
+	}
+	return marshalTag(u.Tag)
+}
+
+// UnmarshalJSON reads u from {".tag": ...} or a bare tag string.
+func (u *PollEmptyResult) UnmarshalJSON(b []byte) error {
+	tag, _, err := decodeUnion("PollEmptyResult", b)
+	if err != nil || tag == "" {
+		return err
+	}
+	*u = PollEmptyResult{Tag: tag}
+	return nil
+}
+
+// IsZero reports whether u holds nothing (its Tag is empty).
+func (u PollEmptyResult) IsZero() bool { return u.Tag == "" }
+
 // PollError is the spec's async.PollError. Error returned by methods for polling the
 // status of asynchronous job.
 //

@@ -173,6 +173,112 @@ func (s MemberProfile) MarshalJSON() ([]byte, error) {
 	}{plain(s), (*stamp)(s.InvitedOn), (*stamp)(s.JoinedOn), (*stamp)(s.SuspendedOn)})
 }
 
+// MemberSelectorError is the spec's team.MemberSelectorError.
+//
+// It has the members of UserSelectorError first.
+//
+// Tag says which member it is; the field of that member, if it has one, holds its value.
+type MemberSelectorError struct {
+	// Tag is one of MemberSelectorErrorUserNotFound or MemberSelectorErrorUserNotInTeam.
+	Tag string
+}
+
+// Tags of MemberSelectorError.
+const (
+	// MemberSelectorErrorUserNotFound is the "user_not_found" tag of MemberSelectorError. No
+	// matching user found. The provided team_member_id, email, or external_id does not exist
+	// on this team.
+	MemberSelectorErrorUserNotFound = "user_not_found"
+	// MemberSelectorErrorUserNotInTeam is the "user_not_in_team" tag of MemberSelectorError.
+	// The user is not a member of the team.
+	MemberSelectorErrorUserNotInTeam = "user_not_in_team"
+)
+
+// MarshalJSON writes u as {".tag": ...} with its member's value.
+func (u MemberSelectorError) MarshalJSON() ([]byte, error) {
+	switch u.Tag {
+	case "":
+		return nil, errNoTag("MemberSelectorError")
+	}
+	return marshalTag(u.Tag)
+}
+
+// UnmarshalJSON reads u from {".tag": ...} or a bare tag string.
+func (u *MemberSelectorError) UnmarshalJSON(b []byte) error {
+	tag, _, err := decodeUnion("MemberSelectorError", b)
+	if err != nil || tag == "" {
+		return err
+	}
+	*u = MemberSelectorError{Tag: tag}
+	return nil
+}
+
+// IsZero reports whether u holds nothing (its Tag is empty).
+func (u MemberSelectorError) IsZero() bool { return u.Tag == "" }
+
+// MembersDeactivateArg is the spec's team.MembersDeactivateArg.
+//
+// It holds the fields of MembersDeactivateBaseArg first, flattened.
+type MembersDeactivateArg struct {
+	// Identity of user to remove/suspend/have their files moved.
+	User UserSelectorArg `json:"user"`
+	// If provided, controls if the user's data will be deleted on their linked devices.
+	// Defaults to true.
+	WipeData *bool `json:"wipe_data,omitempty"`
+}
+
+// MembersDeactivateBaseArg is the spec's team.MembersDeactivateBaseArg. Exactly one of
+// team_member_id, email, or external_id must be provided to identify the user account.
+type MembersDeactivateBaseArg struct {
+	// Identity of user to remove/suspend/have their files moved.
+	User UserSelectorArg `json:"user"`
+}
+
+// MembersDeactivateError is the spec's team.MembersDeactivateError.
+//
+// It has the members of UserSelectorError first.
+//
+// Tag says which member it is; the field of that member, if it has one, holds its value.
+// A tag this package does not know is kept in Tag.
+type MembersDeactivateError struct {
+	// Tag is one of MembersDeactivateErrorUserNotFound or
+	// MembersDeactivateErrorUserNotInTeam.
+	Tag string
+}
+
+// Tags of MembersDeactivateError.
+const (
+	// MembersDeactivateErrorUserNotFound is the "user_not_found" tag of
+	// MembersDeactivateError. No matching user found. The provided team_member_id, email, or
+	// external_id does not exist on this team.
+	MembersDeactivateErrorUserNotFound = "user_not_found"
+	// MembersDeactivateErrorUserNotInTeam is the "user_not_in_team" tag of
+	// MembersDeactivateError. The user is not a member of the team.
+	MembersDeactivateErrorUserNotInTeam = "user_not_in_team"
+)
+
+// MarshalJSON writes u as {".tag": ...} with its member's value.
+func (u MembersDeactivateError) MarshalJSON() ([]byte, error) {
+	switch u.Tag {
+	case "":
+		return nil, errNoTag("MembersDeactivateError")
+	}
+	return marshalTag(u.Tag)
+}
+
+// UnmarshalJSON reads u from {".tag": ...} or a bare tag string.
+func (u *MembersDeactivateError) UnmarshalJSON(b []byte) error {
+	tag, _, err := decodeUnion("MembersDeactivateError", b)
+	if err != nil || tag == "" {
+		return err
+	}
+	*u = MembersDeactivateError{Tag: tag}
+	return nil
+}
+
+// IsZero reports whether u holds nothing (its Tag is empty).
+func (u MembersDeactivateError) IsZero() bool { return u.Tag == "" }
+
 // MembersGetInfoArgs is the spec's team.MembersGetInfoArgs.
 type MembersGetInfoArgs struct {
 	// List of team members.
@@ -539,6 +645,603 @@ type MembersListV2Result struct {
 	// Is true if there are additional team members that have not been returned yet. An
 	// additional call to members/list/continue_v2 can retrieve them.
 	HasMore bool `json:"has_more"`
+}
+
+// MembersPermanentlyDeleteFilesError is the spec's
+// team.MembersPermanentlyDeleteFilesError.
+//
+// It has the members of MembersDeactivateError first.
+//
+// Tag says which member it is; the field of that member, if it has one, holds its value.
+// A tag this package does not know is kept in Tag.
+type MembersPermanentlyDeleteFilesError struct {
+	// Tag is one of MembersPermanentlyDeleteFilesErrorUserNotFound,
+	// MembersPermanentlyDeleteFilesErrorUserNotInTeam,
+	// MembersPermanentlyDeleteFilesErrorTransferInProgress,
+	// MembersPermanentlyDeleteFilesErrorAlreadyTransferred or
+	// MembersPermanentlyDeleteFilesErrorAlreadyTransferredOrDeleted.
+	Tag string
+}
+
+// Tags of MembersPermanentlyDeleteFilesError.
+const (
+	// MembersPermanentlyDeleteFilesErrorUserNotFound is the "user_not_found" tag of
+	// MembersPermanentlyDeleteFilesError. No matching user found. The provided
+	// team_member_id, email, or external_id does not exist on this team.
+	MembersPermanentlyDeleteFilesErrorUserNotFound = "user_not_found"
+	// MembersPermanentlyDeleteFilesErrorUserNotInTeam is the "user_not_in_team" tag of
+	// MembersPermanentlyDeleteFilesError. The user is not a member of the team.
+	MembersPermanentlyDeleteFilesErrorUserNotInTeam = "user_not_in_team"
+	// MembersPermanentlyDeleteFilesErrorTransferInProgress is the "transfer_in_progress" tag
+	// of MembersPermanentlyDeleteFilesError. Cannot permanently delete files while it's
+	// being transferred.
+	MembersPermanentlyDeleteFilesErrorTransferInProgress = "transfer_in_progress"
+	// MembersPermanentlyDeleteFilesErrorAlreadyTransferred is the "already_transferred" tag
+	// of MembersPermanentlyDeleteFilesError. Cannot permanently delete files that have
+	// already been transferred.
+	MembersPermanentlyDeleteFilesErrorAlreadyTransferred = "already_transferred"
+	// MembersPermanentlyDeleteFilesErrorAlreadyTransferredOrDeleted is the
+	// "already_transferred_or_deleted" tag of MembersPermanentlyDeleteFilesError. Cannot
+	// permanently delete files that have already been transferred or deleted.
+	MembersPermanentlyDeleteFilesErrorAlreadyTransferredOrDeleted = "already_transferred_or_deleted"
+)
+
+// MarshalJSON writes u as {".tag": ...} with its member's value.
+func (u MembersPermanentlyDeleteFilesError) MarshalJSON() ([]byte, error) {
+	switch u.Tag {
+	case "":
+		return nil, errNoTag("MembersPermanentlyDeleteFilesError")
+	}
+	return marshalTag(u.Tag)
+}
+
+// UnmarshalJSON reads u from {".tag": ...} or a bare tag string.
+func (u *MembersPermanentlyDeleteFilesError) UnmarshalJSON(b []byte) error {
+	tag, _, err := decodeUnion("MembersPermanentlyDeleteFilesError", b)
+	if err != nil || tag == "" {
+		return err
+	}
+	*u = MembersPermanentlyDeleteFilesError{Tag: tag}
+	return nil
+}
+
+// IsZero reports whether u holds nothing (its Tag is empty).
+func (u MembersPermanentlyDeleteFilesError) IsZero() bool { return u.Tag == "" }
+
+// MembersRemoveArg is the spec's team.MembersRemoveArg.
+//
+// It holds the fields of MembersDeactivateArg first, flattened.
+type MembersRemoveArg struct {
+	// Identity of user to remove/suspend/have their files moved.
+	User UserSelectorArg `json:"user"`
+	// If provided, controls if the user's data will be deleted on their linked devices.
+	// Defaults to true.
+	WipeData *bool `json:"wipe_data,omitempty"`
+	// If provided, files from the deleted member account will be transferred to this user.
+	TransferDestID *UserSelectorArg `json:"transfer_dest_id,omitempty"`
+	// If provided, errors during the transfer process will be sent via email to this user.
+	// If the transfer_dest_id argument was provided, then this argument must be provided as
+	// well.
+	TransferAdminID *UserSelectorArg `json:"transfer_admin_id,omitempty"`
+	// Downgrade the member to a Basic account. The user will retain the email address
+	// associated with their Dropbox account and data in their account that is not restricted
+	// to team members. In order to keep the account the argument wipe_data should be set to
+	// false. Defaults to false.
+	KeepAccount bool `json:"keep_account,omitzero"`
+	// If provided, allows removed users to keep access to Dropbox folders (not Dropbox Paper
+	// folders) already explicitly shared with them (not via a group) when they are
+	// downgraded to a Basic account. Users will not retain access to folders that do not
+	// allow external sharing. In order to keep the sharing relationships, the arguments
+	// wipe_data should be set to false and keep_account should be set to true. Defaults to
+	// false.
+	RetainTeamShares bool `json:"retain_team_shares,omitzero"`
+	// Permanently delete the data in the deleted member's account. After permanent deletion,
+	// the data is no longer available to be transferred to a different user. Defaults to
+	// false.
+	PermanentlyDeleteFiles bool `json:"permanently_delete_files,omitzero"`
+}
+
+// MembersRemoveError is the spec's team.MembersRemoveError.
+//
+// It has the members of MembersTransferFilesError first.
+//
+// Tag says which member it is; the field of that member, if it has one, holds its value.
+// A tag this package does not know is kept in Tag.
+//
+// As a route error it is an error: a 409 answer is an *APIError wrapping a
+// *MembersRemoveError.
+type MembersRemoveError struct {
+	// Tag is one of the MembersRemoveError* constants.
+	Tag string
+}
+
+// Tags of MembersRemoveError.
+const (
+	// MembersRemoveErrorUserNotFound is the "user_not_found" tag of MembersRemoveError. No
+	// matching user found. The provided team_member_id, email, or external_id does not exist
+	// on this team.
+	MembersRemoveErrorUserNotFound = "user_not_found"
+	// MembersRemoveErrorUserNotInTeam is the "user_not_in_team" tag of MembersRemoveError.
+	// The user is not a member of the team.
+	MembersRemoveErrorUserNotInTeam = "user_not_in_team"
+	// MembersRemoveErrorTransferInProgress is the "transfer_in_progress" tag of
+	// MembersRemoveError. Cannot permanently delete files while it's being transferred.
+	MembersRemoveErrorTransferInProgress = "transfer_in_progress"
+	// MembersRemoveErrorAlreadyTransferred is the "already_transferred" tag of
+	// MembersRemoveError. Cannot permanently delete files that have already been
+	// transferred.
+	MembersRemoveErrorAlreadyTransferred = "already_transferred"
+	// MembersRemoveErrorAlreadyTransferredOrDeleted is the "already_transferred_or_deleted"
+	// tag of MembersRemoveError. Cannot permanently delete files that have already been
+	// transferred or deleted.
+	MembersRemoveErrorAlreadyTransferredOrDeleted = "already_transferred_or_deleted"
+	// MembersRemoveErrorRemovedAndTransferDestShouldDiffer is the
+	// "removed_and_transfer_dest_should_differ" tag of MembersRemoveError. Expected removed
+	// user and transfer_dest user to be different.
+	MembersRemoveErrorRemovedAndTransferDestShouldDiffer = "removed_and_transfer_dest_should_differ"
+	// MembersRemoveErrorRemovedAndTransferAdminShouldDiffer is the
+	// "removed_and_transfer_admin_should_differ" tag of MembersRemoveError. Expected removed
+	// user and transfer_admin user to be different.
+	MembersRemoveErrorRemovedAndTransferAdminShouldDiffer = "removed_and_transfer_admin_should_differ"
+	// MembersRemoveErrorTransferDestUserNotFound is the "transfer_dest_user_not_found" tag
+	// of MembersRemoveError. No matching user found for the argument transfer_dest_id.
+	MembersRemoveErrorTransferDestUserNotFound = "transfer_dest_user_not_found"
+	// MembersRemoveErrorTransferDestUserNotInTeam is the "transfer_dest_user_not_in_team"
+	// tag of MembersRemoveError. The provided transfer_dest_id does not exist on this team.
+	MembersRemoveErrorTransferDestUserNotInTeam = "transfer_dest_user_not_in_team"
+	// MembersRemoveErrorTransferAdminUserNotInTeam is the "transfer_admin_user_not_in_team"
+	// tag of MembersRemoveError. The provided transfer_admin_id does not exist on this team.
+	MembersRemoveErrorTransferAdminUserNotInTeam = "transfer_admin_user_not_in_team"
+	// MembersRemoveErrorTransferAdminUserNotFound is the "transfer_admin_user_not_found" tag
+	// of MembersRemoveError. No matching user found for the argument transfer_admin_id.
+	MembersRemoveErrorTransferAdminUserNotFound = "transfer_admin_user_not_found"
+	// MembersRemoveErrorUnspecifiedTransferAdminID is the "unspecified_transfer_admin_id"
+	// tag of MembersRemoveError. The transfer_admin_id argument must be provided when file
+	// transfer is requested.
+	MembersRemoveErrorUnspecifiedTransferAdminID = "unspecified_transfer_admin_id"
+	// MembersRemoveErrorTransferAdminIsNotAdmin is the "transfer_admin_is_not_admin" tag of
+	// MembersRemoveError. Specified transfer_admin user is not a team admin.
+	MembersRemoveErrorTransferAdminIsNotAdmin = "transfer_admin_is_not_admin"
+	// MembersRemoveErrorRecipientNotVerified is the "recipient_not_verified" tag of
+	// MembersRemoveError. The recipient user's email is not verified.
+	MembersRemoveErrorRecipientNotVerified = "recipient_not_verified"
+	// MembersRemoveErrorRemoveLastAdmin is the "remove_last_admin" tag of
+	// MembersRemoveError. The user is the last admin of the team, so it cannot be removed
+	// from it.
+	MembersRemoveErrorRemoveLastAdmin = "remove_last_admin"
+	// MembersRemoveErrorCannotKeepAccountAndTransfer is the
+	// "cannot_keep_account_and_transfer" tag of MembersRemoveError. Cannot keep account and
+	// transfer the data to another user at the same time.
+	MembersRemoveErrorCannotKeepAccountAndTransfer = "cannot_keep_account_and_transfer"
+	// MembersRemoveErrorCannotKeepAccountAndDeleteData is the
+	// "cannot_keep_account_and_delete_data" tag of MembersRemoveError. Cannot keep account
+	// and delete the data at the same time. To keep the account the argument wipe_data
+	// should be set to false.
+	MembersRemoveErrorCannotKeepAccountAndDeleteData = "cannot_keep_account_and_delete_data"
+	// MembersRemoveErrorCannotKeepAccountAndPermanentlyDelete is the
+	// "cannot_keep_account_and_permanently_delete" tag of MembersRemoveError. Cannot keep
+	// account and permanently delete the data at the same time. To keep the account the
+	// argument permanently_delete_files should be set to false.
+	MembersRemoveErrorCannotKeepAccountAndPermanentlyDelete = "cannot_keep_account_and_permanently_delete"
+	// MembersRemoveErrorEmailAddressTooLongToBeDisabled is the
+	// "email_address_too_long_to_be_disabled" tag of MembersRemoveError. The email address
+	// of the user is too long to be disabled.
+	MembersRemoveErrorEmailAddressTooLongToBeDisabled = "email_address_too_long_to_be_disabled"
+	// MembersRemoveErrorCannotKeepInvitedUserAccount is the
+	// "cannot_keep_invited_user_account" tag of MembersRemoveError. Cannot keep account of
+	// an invited user.
+	MembersRemoveErrorCannotKeepInvitedUserAccount = "cannot_keep_invited_user_account"
+	// MembersRemoveErrorCannotRetainSharesWhenDataWiped is the
+	// "cannot_retain_shares_when_data_wiped" tag of MembersRemoveError. Cannot retain team
+	// shares when the user's data is marked for deletion on their linked devices. The
+	// argument wipe_data should be set to false.
+	MembersRemoveErrorCannotRetainSharesWhenDataWiped = "cannot_retain_shares_when_data_wiped"
+	// MembersRemoveErrorCannotRetainSharesWhenNoAccountKept is the
+	// "cannot_retain_shares_when_no_account_kept" tag of MembersRemoveError. The user's
+	// account must be kept in order to retain team shares. The argument keep_account should
+	// be set to true.
+	MembersRemoveErrorCannotRetainSharesWhenNoAccountKept = "cannot_retain_shares_when_no_account_kept"
+	// MembersRemoveErrorCannotRetainSharesWhenTeamExternalSharingOff is the
+	// "cannot_retain_shares_when_team_external_sharing_off" tag of MembersRemoveError.
+	// Externally sharing files, folders, and links must be enabled in team settings in order
+	// to retain team shares for the user.
+	MembersRemoveErrorCannotRetainSharesWhenTeamExternalSharingOff = "cannot_retain_shares_when_team_external_sharing_off"
+	// MembersRemoveErrorCannotKeepAccount is the "cannot_keep_account" tag of
+	// MembersRemoveError. Only a team admin, can convert this account to a Basic account.
+	MembersRemoveErrorCannotKeepAccount = "cannot_keep_account"
+	// MembersRemoveErrorCannotKeepAccountUnderLegalHold is the
+	// "cannot_keep_account_under_legal_hold" tag of MembersRemoveError. This user content is
+	// currently being held. To convert this member's account to a Basic account, you'll
+	// first need to remove them from the hold.
+	MembersRemoveErrorCannotKeepAccountUnderLegalHold = "cannot_keep_account_under_legal_hold"
+	// MembersRemoveErrorCannotKeepAccountRequiredToSignTos is the
+	// "cannot_keep_account_required_to_sign_tos" tag of MembersRemoveError. To convert this
+	// member to a Basic account, they'll first need to sign in to Dropbox and agree to the
+	// terms of service.
+	MembersRemoveErrorCannotKeepAccountRequiredToSignTos = "cannot_keep_account_required_to_sign_tos"
+	// MembersRemoveErrorCannotPermanentlyDeleteAndTransfer is the
+	// "cannot_permanently_delete_and_transfer" tag of MembersRemoveError. Cannot permanently
+	// delete files and transfer the data to another user at the same time.
+	MembersRemoveErrorCannotPermanentlyDeleteAndTransfer = "cannot_permanently_delete_and_transfer"
+	// MembersRemoveErrorMemberIsTransferDestination is the "member_is_transfer_destination"
+	// tag of MembersRemoveError. This user is the active destination of an in-progress file
+	// transfer. Wait for the transfer to complete before removing this member.
+	MembersRemoveErrorMemberIsTransferDestination = "member_is_transfer_destination"
+)
+
+// MarshalJSON writes u as {".tag": ...} with its member's value.
+func (u MembersRemoveError) MarshalJSON() ([]byte, error) {
+	switch u.Tag {
+	case "":
+		return nil, errNoTag("MembersRemoveError")
+	}
+	return marshalTag(u.Tag)
+}
+
+// UnmarshalJSON reads u from {".tag": ...} or a bare tag string.
+func (u *MembersRemoveError) UnmarshalJSON(b []byte) error {
+	tag, _, err := decodeUnion("MembersRemoveError", b)
+	if err != nil || tag == "" {
+		return err
+	}
+	*u = MembersRemoveError{Tag: tag}
+	return nil
+}
+
+// IsZero reports whether u holds nothing (its Tag is empty).
+func (u MembersRemoveError) IsZero() bool { return u.Tag == "" }
+
+// tagPath returns the tags of u and of the unions it holds, outermost first.
+func (u *MembersRemoveError) tagPath() []string {
+	return []string{u.Tag}
+}
+
+// Error returns the tag path of u, such as "path/not_found", as in Dropbox's
+// error_summary.
+func (u *MembersRemoveError) Error() string { return unionError("MembersRemoveError", u.tagPath()) }
+
+// MembersSetProfileArg is the spec's team.MembersSetProfileArg. Exactly one of
+// team_member_id, email, or external_id must be provided to identify the user account. At
+// least one of new_email, new_external_id, new_given_name, and/or new_surname must be
+// provided.
+type MembersSetProfileArg struct {
+	// Identity of user whose profile will be set.
+	User UserSelectorArg `json:"user"`
+	// New email for member.
+	NewEmail *string `json:"new_email,omitempty"`
+	// New external ID for member.
+	NewExternalID *string `json:"new_external_id,omitempty"`
+	// New given name for member.
+	NewGivenName *string `json:"new_given_name,omitempty"`
+	// New surname for member.
+	NewSurname *string `json:"new_surname,omitempty"`
+	// New persistent ID. This field only available to teams using persistent ID SAML
+	// configuration.
+	NewPersistentID *string `json:"new_persistent_id,omitempty"`
+	// New value for whether the user is a directory restricted user.
+	NewIsDirectoryRestricted *bool `json:"new_is_directory_restricted,omitempty"`
+}
+
+// MembersSetProfileError is the spec's team.MembersSetProfileError.
+//
+// It has the members of MemberSelectorError first.
+//
+// Tag says which member it is; the field of that member, if it has one, holds its value.
+// A tag this package does not know is kept in Tag.
+//
+// As a route error it is an error: a 409 answer is an *APIError wrapping a
+// *MembersSetProfileError.
+type MembersSetProfileError struct {
+	// Tag is one of the MembersSetProfileError* constants.
+	Tag string
+}
+
+// Tags of MembersSetProfileError.
+const (
+	// MembersSetProfileErrorUserNotFound is the "user_not_found" tag of
+	// MembersSetProfileError. No matching user found. The provided team_member_id, email, or
+	// external_id does not exist on this team.
+	MembersSetProfileErrorUserNotFound = "user_not_found"
+	// MembersSetProfileErrorUserNotInTeam is the "user_not_in_team" tag of
+	// MembersSetProfileError. The user is not a member of the team.
+	MembersSetProfileErrorUserNotInTeam = "user_not_in_team"
+	// MembersSetProfileErrorExternalIDAndNewExternalIDUnsafe is the
+	// "external_id_and_new_external_id_unsafe" tag of MembersSetProfileError. It is unsafe
+	// to use both external_id and new_external_id.
+	MembersSetProfileErrorExternalIDAndNewExternalIDUnsafe = "external_id_and_new_external_id_unsafe"
+	// MembersSetProfileErrorNoNewDataSpecified is the "no_new_data_specified" tag of
+	// MembersSetProfileError. None of new_email, new_given_name, new_surname, or
+	// new_external_id are specified.
+	MembersSetProfileErrorNoNewDataSpecified = "no_new_data_specified"
+	// MembersSetProfileErrorEmailReservedForOtherUser is the "email_reserved_for_other_user"
+	// tag of MembersSetProfileError. Email is already reserved for another user.
+	MembersSetProfileErrorEmailReservedForOtherUser = "email_reserved_for_other_user"
+	// MembersSetProfileErrorExternalIDUsedByOtherUser is the
+	// "external_id_used_by_other_user" tag of MembersSetProfileError. The external ID is
+	// already in use by another team member.
+	MembersSetProfileErrorExternalIDUsedByOtherUser = "external_id_used_by_other_user"
+	// MembersSetProfileErrorSetProfileDisallowed is the "set_profile_disallowed" tag of
+	// MembersSetProfileError. Modifying deleted users is not allowed.
+	MembersSetProfileErrorSetProfileDisallowed = "set_profile_disallowed"
+	// MembersSetProfileErrorParamCannotBeEmpty is the "param_cannot_be_empty" tag of
+	// MembersSetProfileError. Parameter new_email cannot be empty.
+	MembersSetProfileErrorParamCannotBeEmpty = "param_cannot_be_empty"
+	// MembersSetProfileErrorPersistentIDDisabled is the "persistent_id_disabled" tag of
+	// MembersSetProfileError. Persistent ID is only available to teams with persistent ID
+	// SAML configuration. Please contact Dropbox for more information.
+	MembersSetProfileErrorPersistentIDDisabled = "persistent_id_disabled"
+	// MembersSetProfileErrorPersistentIDUsedByOtherUser is the
+	// "persistent_id_used_by_other_user" tag of MembersSetProfileError. The persistent ID is
+	// already in use by another team member.
+	MembersSetProfileErrorPersistentIDUsedByOtherUser = "persistent_id_used_by_other_user"
+	// MembersSetProfileErrorDirectoryRestrictedOff is the "directory_restricted_off" tag of
+	// MembersSetProfileError. Directory Restrictions option is not available.
+	MembersSetProfileErrorDirectoryRestrictedOff = "directory_restricted_off"
+)
+
+// MarshalJSON writes u as {".tag": ...} with its member's value.
+func (u MembersSetProfileError) MarshalJSON() ([]byte, error) {
+	switch u.Tag {
+	case "":
+		return nil, errNoTag("MembersSetProfileError")
+	}
+	return marshalTag(u.Tag)
+}
+
+// UnmarshalJSON reads u from {".tag": ...} or a bare tag string.
+func (u *MembersSetProfileError) UnmarshalJSON(b []byte) error {
+	tag, _, err := decodeUnion("MembersSetProfileError", b)
+	if err != nil || tag == "" {
+		return err
+	}
+	*u = MembersSetProfileError{Tag: tag}
+	return nil
+}
+
+// IsZero reports whether u holds nothing (its Tag is empty).
+func (u MembersSetProfileError) IsZero() bool { return u.Tag == "" }
+
+// tagPath returns the tags of u and of the unions it holds, outermost first.
+func (u *MembersSetProfileError) tagPath() []string {
+	return []string{u.Tag}
+}
+
+// Error returns the tag path of u, such as "path/not_found", as in Dropbox's
+// error_summary.
+func (u *MembersSetProfileError) Error() string {
+	return unionError("MembersSetProfileError", u.tagPath())
+}
+
+// MembersSuspendError is the spec's team.MembersSuspendError.
+//
+// It has the members of MembersDeactivateError first.
+//
+// Tag says which member it is; the field of that member, if it has one, holds its value.
+// A tag this package does not know is kept in Tag.
+//
+// As a route error it is an error: a 409 answer is an *APIError wrapping a
+// *MembersSuspendError.
+type MembersSuspendError struct {
+	// Tag is one of MembersSuspendErrorUserNotFound, MembersSuspendErrorUserNotInTeam,
+	// MembersSuspendErrorSuspendInactiveUser, MembersSuspendErrorSuspendLastAdmin or
+	// MembersSuspendErrorTeamLicenseLimit.
+	Tag string
+}
+
+// Tags of MembersSuspendError.
+const (
+	// MembersSuspendErrorUserNotFound is the "user_not_found" tag of MembersSuspendError. No
+	// matching user found. The provided team_member_id, email, or external_id does not exist
+	// on this team.
+	MembersSuspendErrorUserNotFound = "user_not_found"
+	// MembersSuspendErrorUserNotInTeam is the "user_not_in_team" tag of MembersSuspendError.
+	// The user is not a member of the team.
+	MembersSuspendErrorUserNotInTeam = "user_not_in_team"
+	// MembersSuspendErrorSuspendInactiveUser is the "suspend_inactive_user" tag of
+	// MembersSuspendError. The user is not active, so it cannot be suspended.
+	MembersSuspendErrorSuspendInactiveUser = "suspend_inactive_user"
+	// MembersSuspendErrorSuspendLastAdmin is the "suspend_last_admin" tag of
+	// MembersSuspendError. The user is the last admin of the team, so it cannot be
+	// suspended.
+	MembersSuspendErrorSuspendLastAdmin = "suspend_last_admin"
+	// MembersSuspendErrorTeamLicenseLimit is the "team_license_limit" tag of
+	// MembersSuspendError. Team is full. The organization has no available licenses.
+	MembersSuspendErrorTeamLicenseLimit = "team_license_limit"
+)
+
+// MarshalJSON writes u as {".tag": ...} with its member's value.
+func (u MembersSuspendError) MarshalJSON() ([]byte, error) {
+	switch u.Tag {
+	case "":
+		return nil, errNoTag("MembersSuspendError")
+	}
+	return marshalTag(u.Tag)
+}
+
+// UnmarshalJSON reads u from {".tag": ...} or a bare tag string.
+func (u *MembersSuspendError) UnmarshalJSON(b []byte) error {
+	tag, _, err := decodeUnion("MembersSuspendError", b)
+	if err != nil || tag == "" {
+		return err
+	}
+	*u = MembersSuspendError{Tag: tag}
+	return nil
+}
+
+// IsZero reports whether u holds nothing (its Tag is empty).
+func (u MembersSuspendError) IsZero() bool { return u.Tag == "" }
+
+// tagPath returns the tags of u and of the unions it holds, outermost first.
+func (u *MembersSuspendError) tagPath() []string {
+	return []string{u.Tag}
+}
+
+// Error returns the tag path of u, such as "path/not_found", as in Dropbox's
+// error_summary.
+func (u *MembersSuspendError) Error() string { return unionError("MembersSuspendError", u.tagPath()) }
+
+// MembersTransferFilesError is the spec's team.MembersTransferFilesError.
+//
+// It has the members of MembersPermanentlyDeleteFilesError first.
+//
+// Tag says which member it is; the field of that member, if it has one, holds its value.
+// A tag this package does not know is kept in Tag.
+type MembersTransferFilesError struct {
+	// Tag is one of the MembersTransferFilesError* constants.
+	Tag string
+}
+
+// Tags of MembersTransferFilesError.
+const (
+	// MembersTransferFilesErrorUserNotFound is the "user_not_found" tag of
+	// MembersTransferFilesError. No matching user found. The provided team_member_id, email,
+	// or external_id does not exist on this team.
+	MembersTransferFilesErrorUserNotFound = "user_not_found"
+	// MembersTransferFilesErrorUserNotInTeam is the "user_not_in_team" tag of
+	// MembersTransferFilesError. The user is not a member of the team.
+	MembersTransferFilesErrorUserNotInTeam = "user_not_in_team"
+	// MembersTransferFilesErrorTransferInProgress is the "transfer_in_progress" tag of
+	// MembersTransferFilesError. Cannot permanently delete files while it's being
+	// transferred.
+	MembersTransferFilesErrorTransferInProgress = "transfer_in_progress"
+	// MembersTransferFilesErrorAlreadyTransferred is the "already_transferred" tag of
+	// MembersTransferFilesError. Cannot permanently delete files that have already been
+	// transferred.
+	MembersTransferFilesErrorAlreadyTransferred = "already_transferred"
+	// MembersTransferFilesErrorAlreadyTransferredOrDeleted is the
+	// "already_transferred_or_deleted" tag of MembersTransferFilesError. Cannot permanently
+	// delete files that have already been transferred or deleted.
+	MembersTransferFilesErrorAlreadyTransferredOrDeleted = "already_transferred_or_deleted"
+	// MembersTransferFilesErrorRemovedAndTransferDestShouldDiffer is the
+	// "removed_and_transfer_dest_should_differ" tag of MembersTransferFilesError. Expected
+	// removed user and transfer_dest user to be different.
+	MembersTransferFilesErrorRemovedAndTransferDestShouldDiffer = "removed_and_transfer_dest_should_differ"
+	// MembersTransferFilesErrorRemovedAndTransferAdminShouldDiffer is the
+	// "removed_and_transfer_admin_should_differ" tag of MembersTransferFilesError. Expected
+	// removed user and transfer_admin user to be different.
+	MembersTransferFilesErrorRemovedAndTransferAdminShouldDiffer = "removed_and_transfer_admin_should_differ"
+	// MembersTransferFilesErrorTransferDestUserNotFound is the
+	// "transfer_dest_user_not_found" tag of MembersTransferFilesError. No matching user
+	// found for the argument transfer_dest_id.
+	MembersTransferFilesErrorTransferDestUserNotFound = "transfer_dest_user_not_found"
+	// MembersTransferFilesErrorTransferDestUserNotInTeam is the
+	// "transfer_dest_user_not_in_team" tag of MembersTransferFilesError. The provided
+	// transfer_dest_id does not exist on this team.
+	MembersTransferFilesErrorTransferDestUserNotInTeam = "transfer_dest_user_not_in_team"
+	// MembersTransferFilesErrorTransferAdminUserNotInTeam is the
+	// "transfer_admin_user_not_in_team" tag of MembersTransferFilesError. The provided
+	// transfer_admin_id does not exist on this team.
+	MembersTransferFilesErrorTransferAdminUserNotInTeam = "transfer_admin_user_not_in_team"
+	// MembersTransferFilesErrorTransferAdminUserNotFound is the
+	// "transfer_admin_user_not_found" tag of MembersTransferFilesError. No matching user
+	// found for the argument transfer_admin_id.
+	MembersTransferFilesErrorTransferAdminUserNotFound = "transfer_admin_user_not_found"
+	// MembersTransferFilesErrorUnspecifiedTransferAdminID is the
+	// "unspecified_transfer_admin_id" tag of MembersTransferFilesError. The
+	// transfer_admin_id argument must be provided when file transfer is requested.
+	MembersTransferFilesErrorUnspecifiedTransferAdminID = "unspecified_transfer_admin_id"
+	// MembersTransferFilesErrorTransferAdminIsNotAdmin is the "transfer_admin_is_not_admin"
+	// tag of MembersTransferFilesError. Specified transfer_admin user is not a team admin.
+	MembersTransferFilesErrorTransferAdminIsNotAdmin = "transfer_admin_is_not_admin"
+	// MembersTransferFilesErrorRecipientNotVerified is the "recipient_not_verified" tag of
+	// MembersTransferFilesError. The recipient user's email is not verified.
+	MembersTransferFilesErrorRecipientNotVerified = "recipient_not_verified"
+)
+
+// MarshalJSON writes u as {".tag": ...} with its member's value.
+func (u MembersTransferFilesError) MarshalJSON() ([]byte, error) {
+	switch u.Tag {
+	case "":
+		return nil, errNoTag("MembersTransferFilesError")
+	}
+	return marshalTag(u.Tag)
+}
+
+// UnmarshalJSON reads u from {".tag": ...} or a bare tag string.
+func (u *MembersTransferFilesError) UnmarshalJSON(b []byte) error {
+	tag, _, err := decodeUnion("MembersTransferFilesError", b)
+	if err != nil || tag == "" {
+		return err
+	}
+	*u = MembersTransferFilesError{Tag: tag}
+	return nil
+}
+
+// IsZero reports whether u holds nothing (its Tag is empty).
+func (u MembersTransferFilesError) IsZero() bool { return u.Tag == "" }
+
+// MembersUnsuspendArg is the spec's team.MembersUnsuspendArg. Exactly one of
+// team_member_id, email, or external_id must be provided to identify the user account.
+type MembersUnsuspendArg struct {
+	// Identity of user to unsuspend.
+	User UserSelectorArg `json:"user"`
+}
+
+// MembersUnsuspendError is the spec's team.MembersUnsuspendError.
+//
+// It has the members of MembersDeactivateError first.
+//
+// Tag says which member it is; the field of that member, if it has one, holds its value.
+// A tag this package does not know is kept in Tag.
+//
+// As a route error it is an error: a 409 answer is an *APIError wrapping a
+// *MembersUnsuspendError.
+type MembersUnsuspendError struct {
+	// Tag is one of MembersUnsuspendErrorUserNotFound, MembersUnsuspendErrorUserNotInTeam,
+	// MembersUnsuspendErrorUnsuspendNonSuspendedMember or
+	// MembersUnsuspendErrorTeamLicenseLimit.
+	Tag string
+}
+
+// Tags of MembersUnsuspendError.
+const (
+	// MembersUnsuspendErrorUserNotFound is the "user_not_found" tag of
+	// MembersUnsuspendError. No matching user found. The provided team_member_id, email, or
+	// external_id does not exist on this team.
+	MembersUnsuspendErrorUserNotFound = "user_not_found"
+	// MembersUnsuspendErrorUserNotInTeam is the "user_not_in_team" tag of
+	// MembersUnsuspendError. The user is not a member of the team.
+	MembersUnsuspendErrorUserNotInTeam = "user_not_in_team"
+	// MembersUnsuspendErrorUnsuspendNonSuspendedMember is the
+	// "unsuspend_non_suspended_member" tag of MembersUnsuspendError. The user is
+	// unsuspended, so it cannot be unsuspended again.
+	MembersUnsuspendErrorUnsuspendNonSuspendedMember = "unsuspend_non_suspended_member"
+	// MembersUnsuspendErrorTeamLicenseLimit is the "team_license_limit" tag of
+	// MembersUnsuspendError. Team is full. The organization has no available licenses.
+	MembersUnsuspendErrorTeamLicenseLimit = "team_license_limit"
+)
+
+// MarshalJSON writes u as {".tag": ...} with its member's value.
+func (u MembersUnsuspendError) MarshalJSON() ([]byte, error) {
+	switch u.Tag {
+	case "":
+		return nil, errNoTag("MembersUnsuspendError")
+	}
+	return marshalTag(u.Tag)
+}
+
+// UnmarshalJSON reads u from {".tag": ...} or a bare tag string.
+func (u *MembersUnsuspendError) UnmarshalJSON(b []byte) error {
+	tag, _, err := decodeUnion("MembersUnsuspendError", b)
+	if err != nil || tag == "" {
+		return err
+	}
+	*u = MembersUnsuspendError{Tag: tag}
+	return nil
+}
+
+// IsZero reports whether u holds nothing (its Tag is empty).
+func (u MembersUnsuspendError) IsZero() bool { return u.Tag == "" }
+
+// tagPath returns the tags of u and of the unions it holds, outermost first.
+func (u *MembersUnsuspendError) tagPath() []string {
+	return []string{u.Tag}
+}
+
+// Error returns the tag path of u, such as "path/not_found", as in Dropbox's
+// error_summary.
+func (u *MembersUnsuspendError) Error() string {
+	return unionError("MembersUnsuspendError", u.tagPath())
 }
 
 // NamespaceMetadata is the spec's team.NamespaceMetadata. Properties of a namespace.
@@ -1630,6 +2333,13 @@ type TeamMemberInfoV2 struct {
 	Roles []TeamMemberRole `json:"roles,omitempty"`
 }
 
+// TeamMemberInfoV2Result is the spec's team.TeamMemberInfoV2Result. Information about a
+// team member, after the change, like at members/set_profile_v2.
+type TeamMemberInfoV2Result struct {
+	// Member info, after the change.
+	MemberInfo TeamMemberInfoV2 `json:"member_info"`
+}
+
 // TeamMemberProfile is the spec's team.TeamMemberProfile. Profile of a user as a member
 // of a team.
 //
@@ -2078,3 +2788,42 @@ func (u *UserSelectorArg) UnmarshalJSON(b []byte) error {
 
 // IsZero reports whether u holds nothing (its Tag is empty).
 func (u UserSelectorArg) IsZero() bool { return u.Tag == "" }
+
+// UserSelectorError is the spec's team.UserSelectorError. Error that can be returned
+// whenever a struct derived from UserSelectorArg is used.
+//
+// Tag says which member it is; the field of that member, if it has one, holds its value.
+type UserSelectorError struct {
+	// Tag is UserSelectorErrorUserNotFound.
+	Tag string
+}
+
+// Tags of UserSelectorError.
+const (
+	// UserSelectorErrorUserNotFound is the "user_not_found" tag of UserSelectorError. No
+	// matching user found. The provided team_member_id, email, or external_id does not exist
+	// on this team.
+	UserSelectorErrorUserNotFound = "user_not_found"
+)
+
+// MarshalJSON writes u as {".tag": ...} with its member's value.
+func (u UserSelectorError) MarshalJSON() ([]byte, error) {
+	switch u.Tag {
+	case "":
+		return nil, errNoTag("UserSelectorError")
+	}
+	return marshalTag(u.Tag)
+}
+
+// UnmarshalJSON reads u from {".tag": ...} or a bare tag string.
+func (u *UserSelectorError) UnmarshalJSON(b []byte) error {
+	tag, _, err := decodeUnion("UserSelectorError", b)
+	if err != nil || tag == "" {
+		return err
+	}
+	*u = UserSelectorError{Tag: tag}
+	return nil
+}
+
+// IsZero reports whether u holds nothing (its Tag is empty).
+func (u UserSelectorError) IsZero() bool { return u.Tag == "" }

@@ -8,8 +8,9 @@ import (
 
 // Team members (team.stone): listing them and looking them up by
 // team_member_id, external id or email. Members join through the admin API
-// (POST /_emulator/accounts with team_id); every one is active, or
-// suspended when its account is disabled.
+// (POST /_emulator/accounts with team_id); every one is active, suspended
+// when its account is disabled (team/members/suspend), or removed
+// (team/members/remove). Changing them is team_members_change.go's.
 
 func init() {
 	register("team/members/list_v2", (*Server).membersListV2)
@@ -28,7 +29,7 @@ type teamMemberProfile struct {
 	Email           string         `json:"email"`
 	EmailVerified   bool           `json:"email_verified"`
 	SecondaryEmails []any          `json:"secondary_emails"`
-	Status          map[string]any `json:"status"`
+	Status          any            `json:"status"` // TeamMemberStatus: a tag, or removedStatus
 	Name            accountName    `json:"name"`
 	MembershipType  map[string]any `json:"membership_type"`
 	JoinedOn        string         `json:"joined_on"`
@@ -40,14 +41,26 @@ type teamMemberProfile struct {
 // memberProfile renders m, a member of tm. The caller holds s.mu.
 func (s *Server) memberProfile(tm *Team, m *teamMember) teamMemberProfile {
 	a := s.accounts[m.AccountID]
-	status := u("active")
-	if a.Disabled {
+	var status any = u("active")
+	switch {
+	case m.removed():
+		// The emulator has no team/members/recover: no removed member is
+		// recoverable.
+		status = removedStatus{Tag: "removed", IsDisconnected: m.Disconnected}
+	case a.Disabled:
 		status = u("suspended")
 	}
 	return teamMemberProfile{TeamMemberID: m.MemberID, ExternalID: m.ExternalID, AccountID: a.ID,
 		Email: a.Email, EmailVerified: true, SecondaryEmails: []any{}, Status: status, Name: nameOf(a),
 		MembershipType: u("full"), JoinedOn: dropboxTime(m.Joined), Groups: []string{},
 		MemberFolderID: a.HomeNS, RootFolderID: tm.RootNS}
+}
+
+// removedStatus is TeamMemberStatus.removed, with its RemovedStatus.
+type removedStatus struct {
+	Tag            string `json:".tag"`
+	IsRecoverable  bool   `json:"is_recoverable"`
+	IsDisconnected bool   `json:"is_disconnected"`
 }
 
 // teamMemberRole is the spec's TeamMemberRole.
@@ -95,12 +108,13 @@ func (s *Server) memberInfoV1(tm *Team, m *teamMember) teamMemberInfo {
 }
 
 // membersCursorPrefix starts the cursors of team/members/list: members
-// are listed in the order they joined (they never leave), keyed by it.
+// are listed in the order they joined, keyed by it; removed members keep
+// their place and are skipped unless the listing includes them.
 const membersCursorPrefix = "TMM"
 
 type membersListArg struct {
 	Limit          *int64 `json:"limit,omitempty"`
-	IncludeRemoved bool   `json:"include_removed,omitempty"` // no member is ever removed
+	IncludeRemoved bool   `json:"include_removed,omitempty"`
 }
 
 // membersListResult is the spec's MembersListResult and MembersListV2Result.
@@ -113,24 +127,39 @@ type membersListResult[T any] struct {
 // membersPage renders the members of tm after cur with render.
 func membersPage[T any](render func(*Team, *teamMember) T) func(tm *Team, cur *teamCursor) any {
 	return func(tm *Team, cur *teamCursor) any {
-		from, to, more := pageAfter(len(tm.Members), seqKey, cur.Limit, cur)
+		var listed []int // indexes in tm.Members, whose seqKey is the key
+		for i, m := range tm.Members {
+			if cur.Removed || !m.removed() {
+				listed = append(listed, i)
+			}
+		}
+		from, to, more := pageAfter(len(listed), func(i int) string { return seqKey(listed[i]) }, cur.Limit, cur)
 		res := membersListResult[T]{Members: make([]T, 0, to-from), HasMore: more}
-		for _, m := range tm.Members[from:to] {
-			res.Members = append(res.Members, render(tm, m))
+		for _, i := range listed[from:to] {
+			res.Members = append(res.Members, render(tm, tm.Members[i]))
 		}
 		res.Cursor = encodeCursorToken(membersCursorPrefix, cur)
 		return res
 	}
 }
 
+// withRemoved makes the first page of a member listing keep the
+// listing's include_removed in its cursor.
+func withRemoved(arg *membersListArg, page func(tm *Team, cur *teamCursor) any) func(tm *Team, cur *teamCursor) any {
+	return func(tm *Team, cur *teamCursor) any {
+		cur.Removed = arg.IncludeRemoved
+		return page(tm, cur)
+	}
+}
+
 func (s *Server) membersListV2(c *call) (any, error) {
 	var arg membersListArg
-	return listTeam(s, c, &arg, &arg.Limit, membersPage(s.memberInfoV2))
+	return listTeam(s, c, &arg, &arg.Limit, withRemoved(&arg, membersPage(s.memberInfoV2)))
 }
 
 func (s *Server) membersListV1(c *call) (any, error) {
 	var arg membersListArg
-	return listTeam(s, c, &arg, &arg.Limit, membersPage(s.memberInfoV1))
+	return listTeam(s, c, &arg, &arg.Limit, withRemoved(&arg, membersPage(s.memberInfoV1)))
 }
 
 func (s *Server) membersListContinueV2(c *call) (any, error) {

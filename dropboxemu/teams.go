@@ -53,7 +53,17 @@ type teamMember struct {
 	Role       string    `json:"role"` // an AdminTier member
 	ExternalID string    `json:"external_id,omitempty"`
 	Joined     time.Time `json:"joined_on"`
+	// Removed is when team/members/remove took the member off the team
+	// (zero while they are on it): a removed member stays in
+	// Team.Members, listed only with include_removed.
+	Removed time.Time `json:"removed_on,omitzero"`
+	// Disconnected is RemovedStatus.is_disconnected: the removed member's
+	// account was kept as a Basic account (keep_account).
+	Disconnected bool `json:"disconnected,omitempty"`
 }
+
+// removed reports whether m has left the team (team/members/remove).
+func (m *teamMember) removed() bool { return !m.Removed.IsZero() }
 
 // The AdminTier members (team.stone).
 const (
@@ -78,20 +88,22 @@ const (
 // ids are one shorter).
 func newTeamMemberID() string { return ("dbmid:AA" + randomString(25))[:41] }
 
-// member returns the membership of account id in tm, or nil.
+// member returns the membership of account id in tm, or nil (also for a
+// removed member).
 func (tm *Team) member(accountID string) *teamMember {
 	for _, m := range tm.Members {
-		if m.AccountID == accountID {
+		if m.AccountID == accountID && !m.removed() {
 			return m
 		}
 	}
 	return nil
 }
 
-// memberByID returns the member whose team_member_id is id, or nil.
+// memberByID returns the member whose team_member_id is id, or nil (also
+// for a removed member).
 func (tm *Team) memberByID(id string) *teamMember {
 	for _, m := range tm.Members {
-		if m.MemberID == id {
+		if m.MemberID == id && !m.removed() {
 			return m
 		}
 	}
@@ -154,8 +166,8 @@ func teamTx(s *Server, c *call, change func(t *tx, tm *Team) (any, error)) (any,
 }
 
 // teamNamespaces returns the namespaces a team owns: its team space, its
-// team folders and its members' homes, by namespace id (creation order).
-// The caller holds s.mu.
+// team folders and its members' homes (removed members' not), by
+// namespace id (creation order). The caller holds s.mu.
 func (s *Server) teamNamespaces(tm *Team) []*Namespace {
 	var out []*Namespace
 	add := func(id string) {
@@ -168,7 +180,7 @@ func (s *Server) teamNamespaces(tm *Team) []*Namespace {
 		add(f.ID)
 	}
 	for _, m := range tm.Members {
-		if a := s.accounts[m.AccountID]; a != nil {
+		if a := s.accounts[m.AccountID]; a != nil && !m.removed() {
 			add(a.HomeNS)
 		}
 	}
@@ -189,6 +201,8 @@ type teamCursor struct {
 	Team  string `json:"t"`
 	Limit int    `json:"l"`
 	After string `json:"a,omitempty"`
+	// Removed is MembersListArg.include_removed, for member listings.
+	Removed bool `json:"r,omitempty"`
 }
 
 // teamListLimit is the limit of MembersListArg, TeamFolderListArg and
@@ -321,9 +335,15 @@ type teamGetInfoResult struct {
 
 func (s *Server) teamGetInfo(c *call) (any, error) {
 	return readTeam(s, c, func(tm *Team) (any, error) {
-		// Every member is active (invitations are not emulated): each is
-		// provisioned and uses a license, suspended ones included.
-		n := len(tm.Members)
+		// Every member on the team is active or suspended (invitations are
+		// not emulated): each is provisioned and uses a license; removed
+		// members do not.
+		n := 0
+		for _, m := range tm.Members {
+			if !m.removed() {
+				n++
+			}
+		}
 		return teamGetInfoResult{Name: tm.Name, TeamID: tm.ID, NumLicensedUsers: tm.Licenses,
 			NumProvisionedUsers: n, NumUsedLicenses: n,
 			Policies: teamMemberPolicies{Sharing: defaultSharingPolicies(), EmmState: u("disabled"),
@@ -439,7 +459,7 @@ func checkJoin(tm *Team, role, externalID string) (string, error) {
 	if len([]rune(externalID)) > 64 {
 		return "", fmt.Errorf("external_id must be at most 64 characters (MemberExternalId)")
 	}
-	if externalID != "" && slices.ContainsFunc(tm.Members, func(m *teamMember) bool { return m.ExternalID == externalID }) {
+	if externalID != "" && slices.ContainsFunc(tm.Members, func(m *teamMember) bool { return !m.removed() && m.ExternalID == externalID }) {
 		return "", fmt.Errorf("a member of team %q has external_id %q", tm.ID, externalID)
 	}
 	return role, nil

@@ -1,6 +1,7 @@
 package dropboxtest
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -42,7 +43,9 @@ func sortTeamMembers(ms []teamMember) []teamMember {
 // team folders (create, rename, get_info, list with continue, archive with
 // its check, activate, permanently_delete), and a member's files in the
 // team space through AsMember, InTeamSpace, WithNamespace, and AsAdmin
-// with WithRoot.
+// with WithRoot; then member changes: set_profile_v2, suspend (the
+// member's calls get user_suspended), unsuspend, and remove with its
+// job_status/get.
 func testTeam(t *testing.T, e *env) {
 	ta := e.target.NewTeam(t, 3)
 	tc := e.client(dropbox.WithToken(ta.Team.AccessToken))
@@ -235,4 +238,48 @@ func testTeam(t *testing.T, e *env) {
 	}
 	check(t, "team/team_folder/permanently_delete", tc.Team.TeamFolderPermanentlyDelete(ctx, &dropbox.TeamFolderIdArg{TeamFolderID: other.TeamFolderID}))
 	diff(t, "team folders at the end", []teamFolder{teamFolderOf(renamed), root}, listTeamFolders())
+
+	testTeamMemberChanges(t, e, tc, m1, m2)
+}
+
+// testTeamMemberChanges changes m2 (set_profile_v2, suspend, unsuspend)
+// and removes it, with m1 still on the team.
+func testTeamMemberChanges(t *testing.T, e *env, tc *dropbox.Client, m1, m2 Account) {
+	ctx := e.ctx
+	sel := dropbox.UserSelectorArg{Tag: dropbox.UserSelectorArgTeamMemberID, TeamMemberID: m2.MemberID}
+	set := must(tc.Team.MembersSetProfileV2(ctx, &dropbox.MembersSetProfileArg{User: sel,
+		NewGivenName: dropbox.Ptr("Grace"), NewSurname: dropbox.Ptr("Hopper")}))(t, "team/members/set_profile_v2")
+	p := set.MemberInfo.Profile
+	diff(t, "team/members/set_profile_v2", []string{m2.MemberID, m2.Email, "Grace", "Hopper", "Grace Hopper"},
+		[]string{p.TeamMemberID, p.Email, p.Name.GivenName, p.Name.Surname, p.Name.DisplayName})
+
+	check(t, "team/members/suspend", tc.Team.MembersSuspend(ctx, &dropbox.MembersDeactivateArg{User: sel, WipeData: dropbox.Ptr(false)}))
+	var ae *dropbox.AuthError
+	if _, err := tc.AsMember(m2.MemberID).Users.GetCurrentAccount(ctx); !errors.As(err, &ae) || ae.Tag != "user_suspended" {
+		t.Errorf("a suspended member's call: %v, want user_suspended", err)
+	}
+	var se *dropbox.MembersSuspendError
+	if err := tc.Team.MembersSuspend(ctx, &dropbox.MembersDeactivateArg{User: sel}); !errors.As(err, &se) || se.Tag != dropbox.MembersSuspendErrorSuspendInactiveUser {
+		t.Errorf("team/members/suspend of a suspended member: %v, want suspend_inactive_user", err)
+	}
+	check(t, "team/members/unsuspend", tc.Team.MembersUnsuspend(ctx, &dropbox.MembersUnsuspendArg{User: sel}))
+	must(tc.AsMember(m2.MemberID).Users.GetCurrentAccount(ctx))(t, "an unsuspended member's call")
+
+	launch := must(tc.Team.MembersRemove(ctx, &dropbox.MembersRemoveArg{User: sel}))(t, "team/members/remove")
+	if launch.Tag == dropbox.LaunchEmptyResultAsyncJobID {
+		st := poll(ctx, t, "team/members/remove/job_status/get", func() (*dropbox.PollEmptyResult, error) {
+			return tc.Team.MembersRemoveJobStatusGet(ctx, &dropbox.PollArg{AsyncJobID: launch.AsyncJobID})
+		}, func(s *dropbox.PollEmptyResult) bool { return s.Tag != dropbox.PollEmptyResultInProgress })
+		if st.Tag != dropbox.PollEmptyResultComplete {
+			t.Fatalf("team/members/remove/job_status/get: %s, want complete", st.Tag)
+		}
+	}
+	var ids []string
+	for m, err := range tc.Team.MembersListV2All(ctx, nil) {
+		check(t, "MembersListV2All after remove", err)
+		ids = append(ids, m.Profile.TeamMemberID)
+	}
+	if slices.Contains(ids, m2.MemberID) || !slices.Contains(ids, m1.MemberID) {
+		t.Errorf("team/members/list_v2 after removing %s: %v", m2.MemberID, ids)
+	}
 }

@@ -267,7 +267,10 @@ func (s *Store) QueryMirrorEntries(ctx context.Context, environmentID, connectio
 			if top == "/" {
 				err = query(`mirror_entries`, `1 = 1`)
 			} else {
-				err = query(`mirror_entries INDEXED BY mirror_entries_by_path`, `(path_lower = ? OR (path_lower >= ? AND path_lower < ?))`, top, top+"/", top+"0")
+				// One range the path index answers, [top, top+"0"), less the
+				// paths that sort between top and top+"/" ("/a b", "/a.txt").
+				err = query(`mirror_entries INDEXED BY mirror_entries_by_path`,
+					`path_lower >= ? AND path_lower < ? AND (path_lower = ? OR path_lower >= ?)`, top, top+"0", top, top+"/")
 			}
 			if err != nil {
 				return err
