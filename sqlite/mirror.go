@@ -112,37 +112,79 @@ func (s *Store) ApplyMirrorChange(ctx context.Context, ch *dropbridge.MirrorChan
 	return version, nil
 }
 
-// writeEntries stores the change's entry updates.
+// entryRows is how many entries one INSERT statement writes: 9 values
+// each, well below SQLite's limit of 32,766 parameters.
+const entryRows = 200
+
+// putEntries is the upsert of n entries, n <= entryRows.
+func putEntries(n int) string {
+	return `INSERT INTO mirror_entries
+		(connection_id, id, path_lower, kind, rev, content_hash, parent, pending, object)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)` + strings.Repeat(`, (?, ?, ?, ?, ?, ?, ?, ?, ?)`, n-1) + `
+		ON CONFLICT (connection_id, id) DO UPDATE SET
+		path_lower = excluded.path_lower, kind = excluded.kind, rev = excluded.rev, content_hash = excluded.content_hash,
+		parent = excluded.parent, pending = excluded.pending, object = excluded.object`
+}
+
+// writeEntries stores the change's entry updates, in their order: each run
+// of new states in INSERT statements of up to entryRows rows (SQLite
+// inserts a statement's rows one after the other, so an id listed twice
+// ends with its later state), each removal on its own.
 func writeEntries(ctx context.Context, tx *sql.Tx, ch *dropbridge.MirrorChange) error {
 	if len(ch.Entries) == 0 {
 		return nil
 	}
-	put, err := tx.PrepareContext(ctx, `INSERT INTO mirror_entries
-		(connection_id, id, path_lower, path_display, kind, rev, content_hash, parent, pending, object)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (connection_id, id) DO UPDATE SET
-		path_lower = excluded.path_lower, path_display = excluded.path_display, kind = excluded.kind, rev = excluded.rev,
-		content_hash = excluded.content_hash, parent = excluded.parent, pending = excluded.pending, object = excluded.object`)
-	if err != nil {
-		return err
-	}
-	defer put.Close()
-	del, err := tx.PrepareContext(ctx, `DELETE FROM mirror_entries WHERE connection_id = ? AND id = ?`)
-	if err != nil {
-		return err
-	}
-	defer del.Close()
-	for _, u := range ch.Entries {
-		if e := u.Entry; e != nil {
-			_, err = put.ExecContext(ctx, ch.ConnectionID, e.ID, e.PathLower, e.PathDisplay(), string(e.Kind), e.Rev,
-				e.ContentHash, e.Parent, e.Pending, []byte(e.Object))
+	var full, del *sql.Stmt
+	defer func() {
+		for _, st := range []*sql.Stmt{full, del} {
+			if st != nil {
+				st.Close()
+			}
+		}
+	}()
+	args := make([]any, 0, 9*entryRows)
+	flush := func() error {
+		n := len(args) / 9
+		if n == 0 {
+			return nil
+		}
+		var err error
+		if n == entryRows {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, putEntries(entryRows)); err != nil {
+					return err
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
 		} else {
-			_, err = del.ExecContext(ctx, ch.ConnectionID, u.ID)
+			_, err = tx.ExecContext(ctx, putEntries(n), args...)
 		}
-		if err != nil {
-			return err
+		args = args[:0]
+		return err
+	}
+	for _, u := range ch.Entries {
+		e := u.Entry
+		if e == nil {
+			err := flush()
+			if err == nil && del == nil {
+				del, err = tx.PrepareContext(ctx, `DELETE FROM mirror_entries WHERE connection_id = ? AND id = ?`)
+			}
+			if err != nil {
+				return err
+			}
+			if _, err := del.ExecContext(ctx, ch.ConnectionID, u.ID); err != nil {
+				return err
+			}
+			continue
+		}
+		args = append(args, ch.ConnectionID, e.ID, e.PathLower, string(e.Kind), e.Rev, e.ContentHash, e.Parent, e.Pending, []byte(e.Object))
+		if len(args) == 9*entryRows {
+			if err := flush(); err != nil {
+				return err
+			}
 		}
 	}
-	return nil
+	return flush()
 }
 
 // writeObjects stores the change's polled object updates.
@@ -197,7 +239,7 @@ func (s *Store) ListMirrorEntries(ctx context.Context, environmentID, connection
 		if err := connectionInEnvironment(ctx, tx, environmentID, connectionID); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+entryColumns+` FROM mirror_entries
+		rows, err := tx.QueryContext(ctx, `SELECT `+entryColumns+` FROM mirror_entries INDEXED BY mirror_entries_by_id
 			WHERE connection_id = ? AND id > ? ORDER BY id LIMIT ?`, connectionID, after, limit)
 		if err != nil {
 			return err
@@ -220,9 +262,10 @@ func (s *Store) QueryMirrorEntries(ctx context.Context, environmentID, connectio
 		if err := connectionInEnvironment(ctx, tx, environmentID, connectionID); err != nil {
 			return err
 		}
-		// from names the table, with an index for path lookups: SQLite,
-		// without statistics, would take the primary key and read the
-		// whole connection, so that a page's cost grew with the account.
+		// from names the table with the index each lookup needs: SQLite,
+		// without statistics, may take another index that starts with
+		// connection_id and read the whole connection, so that a page's
+		// cost grew with the account.
 		query := func(from, where string, args ...any) error {
 			rows, err := tx.QueryContext(ctx, `SELECT `+entryColumns+` FROM `+from+` WHERE connection_id = ? AND `+where,
 				append([]any{connectionID}, args...)...)
@@ -240,7 +283,7 @@ func (s *Store) QueryMirrorEntries(ctx context.Context, environmentID, connectio
 				for i, v := range chunk {
 					args[i] = v
 				}
-				from := `mirror_entries`
+				from := `mirror_entries INDEXED BY mirror_entries_by_id`
 				if column == `path_lower` {
 					from = `mirror_entries INDEXED BY mirror_entries_by_path`
 				}

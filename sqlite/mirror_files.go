@@ -39,12 +39,12 @@ func (s *Store) ReadMirrorFiles(ctx context.Context, environmentID, connectionID
 		}
 		folder := ""
 		if q.Path != "" {
-			// SQLite's planner, without statistics, prefers the primary
-			// key's connection_id to the path's index, and would scan the
-			// whole connection: each query names its index.
+			// SQLite's planner, without statistics, may take any index
+			// that starts with connection_id, and scan the whole
+			// connection: each query names its index.
 			lookup := `mirror_entries INDEXED BY mirror_entries_by_path WHERE connection_id = ? AND path_lower = ?`
 			if strings.HasPrefix(q.Path, "id:") {
-				lookup = `mirror_entries WHERE connection_id = ? AND id = ?`
+				lookup = `mirror_entries INDEXED BY mirror_entries_by_id WHERE connection_id = ? AND id = ?`
 			}
 			var found []*dropbridge.Entry
 			rows, err := tx.QueryContext(ctx, `SELECT `+entryColumns+` FROM `+lookup+` AND pending = 0`, connectionID, q.Path)
