@@ -1,6 +1,7 @@
 // Command stoneclient reads Dropbox's Stone spec and writes the typed
 // surface of package dropbox: a Go type for every spec type the covered
-// routes reach (types_<namespace>.go, types.go), nil-safe GetX accessors
+// routes reach (types_<namespace>.go; the JSON helpers they call are the
+// hand-written dropbox/wire.go), nil-safe GetX accessors
 // for their pointer fields (accessors_<namespace>.go), a service per API
 // area with a method per route (routes_<service>.go) and the route list
 // and table (routes.go). The covered routes are those of routes.txt, the

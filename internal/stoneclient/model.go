@@ -440,9 +440,6 @@ func (g *gen) name() {
 	for _, ri := range g.routes {
 		g.claim(ri.varName, "route "+ri.full)
 	}
-	for _, h := range helperNames {
-		g.claim(h, "the generated helpers")
-	}
 	g.claim("Routes", "the generated route list")
 	g.claim("routesByName", "the generated route table")
 	for _, ti := range g.order {
