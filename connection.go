@@ -227,3 +227,10 @@ type ConnectionStore interface {
 	// invalid filter is EINVALID.
 	ListExpiringConnections(ctx context.Context, f ExpiringFilter) ([]*Connection, error)
 }
+
+// StaleTokenError is the ECONFLICT of a token update made from version
+// want of a connection whose token is at version have.
+func StaleTokenError(id string, want, have int64) error {
+	return Errorf(ECONFLICT,
+		"The token of connection %q changed meanwhile (version %d, not %d): read the connection again.", id, have, want)
+}

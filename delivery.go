@@ -186,3 +186,9 @@ type DeliveryStore interface {
 	// order within its endpoint and connection.
 	ReplayDeliveries(ctx context.Context, environmentID string, f DeliveryFilter) (int64, error)
 }
+
+// LostClaimError is the ECONFLICT of a delivery attempt whose claim is gone.
+func LostClaimError(id string) error {
+	return Errorf(ECONFLICT,
+		"The claim on delivery %q is gone: it lapsed and went to another worker, or the delivery was replayed or is no longer pending.", id)
+}

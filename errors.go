@@ -66,3 +66,9 @@ func ErrorMessage(err error) string {
 	}
 	return "Internal error."
 }
+
+// NotFoundError is the ENOTFOUND error for a thing (what) of an
+// environment with this id.
+func NotFoundError(what, id string) error {
+	return Errorf(ENOTFOUND, "No %s %q in this environment.", what, id)
+}

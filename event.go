@@ -312,3 +312,16 @@ func (g *EventIDs) New(now time.Time) (string, error) {
 	g.last = b
 	return EventIDPrefix + eventIDEncoding.EncodeToString(b[:]), nil
 }
+
+// EncodeEvents returns the JSON of each event, as stored and delivered.
+func EncodeEvents(events []Event) ([][]byte, error) {
+	out := make([][]byte, len(events))
+	for i := range events {
+		b, err := json.Marshal(&events[i])
+		if err != nil {
+			return nil, fmt.Errorf("encode event %s: %w", events[i].ID, err)
+		}
+		out[i] = b
+	}
+	return out, nil
+}

@@ -3,6 +3,8 @@ package dropbridge
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
+	"strings"
 	"time"
 )
 
@@ -86,4 +88,11 @@ func CheckIdempotencyRepeat(stored, repeat *IdempotencyRecord) error {
 		return Errorf(ECONFLICT, "A request with the Idempotency-Key %q is still running: retry later.", repeat.Key)
 	}
 	return nil
+}
+
+// SealID names the record in the associated data that binds its sealed
+// answer to it. Environment ids, keys and methods hold no spaces, and the
+// path comes last, so the parts cannot run into each other.
+func (r *IdempotencyRecord) SealID() string {
+	return strings.Join([]string{r.EnvironmentID, r.Key, r.Method, hex.EncodeToString(r.Fingerprint), r.Path}, " ")
 }

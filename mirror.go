@@ -3,6 +3,7 @@ package dropbridge
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 )
@@ -309,4 +310,35 @@ type MirrorFilesPage struct {
 	// Entries is the page of a listing: empty when Path is a file or is
 	// not in the mirror.
 	Entries []*Entry
+}
+
+// StaleMirrorError is the ECONFLICT of a change computed from an older
+// version of the mirror than have.
+func StaleMirrorError(ch *MirrorChange, have int64) error {
+	return Errorf(ECONFLICT,
+		"The %s mirror of connection %q moved on (version %d, not %d): read its cursor again and list from there.",
+		ch.Kind, ch.ConnectionID, have, ch.IfVersion)
+}
+
+// TopmostPaths returns the lowercased paths of subtrees that are not below
+// another of them, sorted. Below p is the range from p+"/" to p+"0" ('0'
+// follows '/'), which an index on path_lower answers.
+func TopmostPaths(subtrees []string) []string {
+	s := slices.Clone(subtrees)
+	slices.Sort(s)
+	var out []string
+	kept := map[string]bool{}
+	for _, p := range slices.Compact(s) {
+		// An ancestor sorts before p, but not always right before it:
+		// "/a b" and "/a.txt" come between "/a" and "/a/x".
+		below := kept["/"]
+		for i := strings.LastIndexByte(p, '/'); i > 0 && !below; i = strings.LastIndexByte(p[:i], '/') {
+			below = kept[p[:i]]
+		}
+		if !below {
+			kept[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -69,7 +69,7 @@ func (s *Store) FindAPIKeyByID(ctx context.Context, environmentID, id string) (*
 		return nil, fmt.Errorf("postgres: find api key: %w", err)
 	}
 	if len(keys) == 0 {
-		return nil, notFound("API key", id)
+		return nil, dropbridge.NotFoundError("API key", id)
 	}
 	return keys[0], nil
 }
@@ -91,7 +91,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, environmentID, id string) erro
 		return fmt.Errorf("postgres: revoke api key: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return notFound("API key", id)
+		return dropbridge.NotFoundError("API key", id)
 	}
 	return nil
 }

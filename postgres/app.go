@@ -71,7 +71,7 @@ func (s *Store) findApp(ctx context.Context, q querier, environmentID, id, lock 
 		return nil, err
 	}
 	if len(apps) == 0 {
-		return nil, notFound("app", id)
+		return nil, dropbridge.NotFoundError("app", id)
 	}
 	return apps[0], nil
 }
@@ -104,7 +104,7 @@ func (s *Store) UpdateApp(ctx context.Context, environmentID, id string, upd dro
 		if upd.IsDefault != nil && *upd.IsDefault {
 			if err := lockEnvironment(ctx, tx, environmentID, true); err != nil {
 				if dropbridge.ErrorCode(err) == dropbridge.ENOTFOUND {
-					return notFound("app", id)
+					return dropbridge.NotFoundError("app", id)
 				}
 				return err
 			}

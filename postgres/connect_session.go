@@ -31,7 +31,7 @@ func (s *Store) CreateConnectSession(ctx context.Context, cs *dropbridge.Connect
 		var one int
 		err := tx.QueryRow(ctx, `SELECT 1 FROM apps WHERE environment_id = $1 AND id = $2 FOR KEY SHARE`, cs.EnvironmentID, cs.AppID).Scan(&one)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return notFound("app", cs.AppID)
+			return dropbridge.NotFoundError("app", cs.AppID)
 		}
 		if err != nil {
 			return err
@@ -59,7 +59,7 @@ func (s *Store) FindConnectSessionByID(ctx context.Context, environmentID, id st
 		return nil, fmt.Errorf("postgres: find connect session: %w", err)
 	}
 	if cs == nil {
-		return nil, notFound("connect session", id)
+		return nil, dropbridge.NotFoundError("connect session", id)
 	}
 	return cs, nil
 }
@@ -109,7 +109,7 @@ func (s *Store) CompleteConnectSession(ctx context.Context, environmentID, id st
 		case err != nil:
 			return err
 		case cs == nil:
-			return notFound("connect session", id)
+			return dropbridge.NotFoundError("connect session", id)
 		}
 		conn, err := dropbridge.ConnectionFromSession(cs, c)
 		if err != nil {

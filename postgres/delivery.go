@@ -103,7 +103,7 @@ func (s *Store) RecordDeliveryAttempt(ctx context.Context, o *dropbridge.Deliver
 			return err
 		}
 		if status != string(dropbridge.DeliveryPending) || token == nil || *token != o.Token {
-			return lostClaim(o.DeliveryID)
+			return dropbridge.LostClaimError(o.DeliveryID)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO webhook_delivery_attempts (delivery_id, number, at, status_code, error, duration_us)
 			VALUES ($1, $2, $3, $4, $5, $6)`, o.DeliveryID, attempts+1, at, o.StatusCode, o.Error, o.Duration.Microseconds()); err != nil {
@@ -137,12 +137,6 @@ func (s *Store) RecordDeliveryAttempt(ctx context.Context, o *dropbridge.Deliver
 	return out, nil
 }
 
-// lostClaim is the ECONFLICT of an attempt whose claim is gone.
-func lostClaim(id string) error {
-	return dropbridge.Errorf(dropbridge.ECONFLICT,
-		"The claim on delivery %q is gone: it lapsed and went to another worker, or the delivery was replayed or is no longer pending.", id)
-}
-
 // FindDeliveryByID implements dropbridge.DeliveryStore.
 func (s *Store) FindDeliveryByID(ctx context.Context, environmentID, id string) (*dropbridge.Delivery, error) {
 	ds, err := s.queryDeliveries(ctx, s.pool, `WHERE environment_id = $1 AND id = $2`, environmentID, id)
@@ -150,7 +144,7 @@ func (s *Store) FindDeliveryByID(ctx context.Context, environmentID, id string) 
 		return nil, fmt.Errorf("postgres: find delivery: %w", err)
 	}
 	if len(ds) == 0 {
-		return nil, notFound("delivery", id)
+		return nil, dropbridge.NotFoundError("delivery", id)
 	}
 	return ds[0], nil
 }
@@ -207,7 +201,7 @@ func (s *Store) ListDeliveryAttempts(ctx context.Context, environmentID, id stri
 		var one int
 		err := tx.QueryRow(ctx, `SELECT 1 FROM webhook_deliveries WHERE environment_id = $1 AND id = $2`, environmentID, id).Scan(&one)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return notFound("delivery", id)
+			return dropbridge.NotFoundError("delivery", id)
 		}
 		if err != nil {
 			return err

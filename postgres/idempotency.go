@@ -3,10 +3,8 @@ package postgres
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/dropbridge/dropbridge"
 	"github.com/dropbridge/dropbridge/secrets"
@@ -25,8 +23,7 @@ import (
 // Environment ids, keys and methods hold no spaces, and the path comes
 // last, so the parts cannot run into each other.
 func idempotencyField(rec *dropbridge.IdempotencyRecord) []byte {
-	id := strings.Join([]string{rec.EnvironmentID, rec.Key, rec.Method, hex.EncodeToString(rec.Fingerprint), rec.Path}, " ")
-	return secrets.Field("idempotency_records", "body", id)
+	return secrets.Field("idempotency_records", "body", rec.SealID())
 }
 
 // sealIdempotentBody seals the answer of rec.

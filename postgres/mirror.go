@@ -17,7 +17,7 @@ func connectionInEnvironment(ctx context.Context, q querier, environmentID, conn
 	var one int
 	err := q.QueryRow(ctx, `SELECT 1 FROM connections WHERE environment_id = $1 AND id = $2`, environmentID, connectionID).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return notFound("connection", connectionID)
+		return dropbridge.NotFoundError("connection", connectionID)
 	}
 	return err
 }
@@ -50,13 +50,6 @@ func (s *Store) FindMirrorCursor(ctx context.Context, environmentID, connectionI
 	return &c, nil
 }
 
-// staleMirror is the ECONFLICT of a change computed from an older version.
-func staleMirror(ch *dropbridge.MirrorChange, have int64) error {
-	return dropbridge.Errorf(dropbridge.ECONFLICT,
-		"The %s mirror of connection %q moved on (version %d, not %d): read its cursor again and list from there.",
-		ch.Kind, ch.ConnectionID, have, ch.IfVersion)
-}
-
 // ApplyMirrorChange implements dropbridge.MirrorStore. The row of the
 // connection's cursor, locked, serializes the changes of one kind of one
 // connection.
@@ -64,7 +57,7 @@ func (s *Store) ApplyMirrorChange(ctx context.Context, ch *dropbridge.MirrorChan
 	if err := ch.Validate(); err != nil {
 		return 0, err
 	}
-	bodies, err := eventBodies(ch.Events)
+	bodies, err := dropbridge.EncodeEvents(ch.Events)
 	if err != nil {
 		return 0, err
 	}
@@ -85,7 +78,7 @@ func (s *Store) ApplyMirrorChange(ctx context.Context, ch *dropbridge.MirrorChan
 			return err
 		}
 		if have != ch.IfVersion {
-			return staleMirror(ch, have)
+			return dropbridge.StaleMirrorError(ch, have)
 		}
 		version = have + 1
 		if _, err := tx.Exec(ctx, `UPDATE mirror_cursors SET cursor = $3, version = $4, updated_at = $5
@@ -213,7 +206,7 @@ func (s *Store) QueryMirrorEntries(ctx context.Context, environmentID, connectio
 				return err
 			}
 		}
-		tops := topmost(subtrees)
+		tops := dropbridge.TopmostPaths(subtrees)
 		if slices.Contains(tops, "/") {
 			return query(`true`)
 		}
@@ -249,22 +242,6 @@ func (s *Store) QueryMirrorEntries(ctx context.Context, environmentID, connectio
 	}
 	slices.SortFunc(out, func(a, b *dropbridge.Entry) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
-}
-
-// topmost returns the paths of subtrees that are not below another of
-// them, sorted. Below p is the range from p+"/" to p+"0" ('0' follows
-// '/'), which an index on path_lower answers.
-func topmost(subtrees []string) []string {
-	s := slices.Clone(subtrees)
-	slices.Sort(s)
-	var out []string
-	for _, p := range slices.Compact(s) {
-		if n := len(out); n > 0 && (out[n-1] == "/" || strings.HasPrefix(p, out[n-1]+"/")) {
-			continue
-		}
-		out = append(out, p)
-	}
-	return out
 }
 
 // ListMirrorObjects implements dropbridge.MirrorStore.

@@ -148,8 +148,3 @@ func readScopes(s []string) []string {
 	}
 	return s
 }
-
-// notFound is the ENOTFOUND error for a thing of an environment.
-func notFound(what, id string) error {
-	return dropbridge.Errorf(dropbridge.ENOTFOUND, "No %s %q in this environment.", what, id)
-}

@@ -79,7 +79,7 @@ func (s *Store) findWebhookEndpoint(ctx context.Context, q querier, environmentI
 		return nil, err
 	}
 	if len(ws) == 0 {
-		return nil, notFound("webhook endpoint", id)
+		return nil, dropbridge.NotFoundError("webhook endpoint", id)
 	}
 	return ws[0], nil
 }
@@ -130,7 +130,7 @@ func (s *Store) DeleteWebhookEndpoint(ctx context.Context, environmentID, id str
 		return fmt.Errorf("postgres: delete webhook endpoint: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("postgres: delete webhook endpoint: %w", notFound("webhook endpoint", id))
+		return fmt.Errorf("postgres: delete webhook endpoint: %w", dropbridge.NotFoundError("webhook endpoint", id))
 	}
 	return nil
 }

@@ -76,7 +76,7 @@ func (s *Store) FindAPIKeyByID(ctx context.Context, environmentID, id string) (*
 		return nil, fmt.Errorf("sqlite: find api key: %w", err)
 	}
 	if len(keys) == 0 {
-		return nil, notFound("API key", id)
+		return nil, dropbridge.NotFoundError("API key", id)
 	}
 	return keys[0], nil
 }
@@ -102,7 +102,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, environmentID, id string) erro
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return notFound("API key", id)
+			return dropbridge.NotFoundError("API key", id)
 		}
 		return nil
 	})

@@ -73,7 +73,7 @@ func (s *Store) findApp(ctx context.Context, q querier, environmentID, id string
 		return nil, err
 	}
 	if len(apps) == 0 {
-		return nil, notFound("app", id)
+		return nil, dropbridge.NotFoundError("app", id)
 	}
 	return apps[0], nil
 }

@@ -35,7 +35,7 @@ func (s *Store) CreateConnectSession(ctx context.Context, cs *dropbridge.Connect
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM apps WHERE environment_id = ? AND id = ?`, cs.EnvironmentID, cs.AppID).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("app", cs.AppID)
+			return dropbridge.NotFoundError("app", cs.AppID)
 		}
 		if err != nil {
 			return err
@@ -64,7 +64,7 @@ func (s *Store) FindConnectSessionByID(ctx context.Context, environmentID, id st
 		return nil, fmt.Errorf("sqlite: find connect session: %w", err)
 	}
 	if cs == nil {
-		return nil, notFound("connect session", id)
+		return nil, dropbridge.NotFoundError("connect session", id)
 	}
 	return cs, nil
 }
@@ -115,7 +115,7 @@ func (s *Store) CompleteConnectSession(ctx context.Context, environmentID, id st
 		case err != nil:
 			return err
 		case cs == nil:
-			return notFound("connect session", id)
+			return dropbridge.NotFoundError("connect session", id)
 		}
 		conn, err := dropbridge.ConnectionFromSession(cs, c)
 		if err != nil {

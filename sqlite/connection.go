@@ -33,7 +33,7 @@ func (s *Store) upsertConnection(ctx context.Context, tx *sql.Tx, c *dropbridge.
 	var one int
 	err := tx.QueryRowContext(ctx, `SELECT 1 FROM apps WHERE environment_id = ? AND id = ?`, c.EnvironmentID, c.AppID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("app", c.AppID)
+		return nil, dropbridge.NotFoundError("app", c.AppID)
 	}
 	if err != nil {
 		return nil, err
@@ -120,7 +120,7 @@ func (s *Store) findConnection(ctx context.Context, q querier, environmentID, id
 		return nil, err
 	}
 	if len(cs) == 0 {
-		return nil, notFound("connection", id)
+		return nil, dropbridge.NotFoundError("connection", id)
 	}
 	return cs[0], nil
 }
@@ -173,7 +173,7 @@ func (s *Store) UpdateConnection(ctx context.Context, environmentID, id string, 
 			return err
 		}
 		if upd.IfTokenVersion != 0 && upd.IfTokenVersion != old.TokenVersion {
-			return staleToken(id, upd.IfTokenVersion, old.TokenVersion)
+			return dropbridge.StaleTokenError(id, upd.IfTokenVersion, old.TokenVersion)
 		}
 		n = upd.Apply(old, s.now())
 		n.Token.Expiry = micro(n.Token.Expiry)
@@ -189,12 +189,6 @@ func (s *Store) UpdateConnection(ctx context.Context, environmentID, id string, 
 		return nil, fmt.Errorf("sqlite: update connection: %w", err)
 	}
 	return n, nil
-}
-
-// staleToken is the ECONFLICT of an update that read an older token.
-func staleToken(id string, want, have int64) error {
-	return dropbridge.Errorf(dropbridge.ECONFLICT,
-		"The token of connection %q changed meanwhile (version %d, not %d): read the connection again.", id, have, want)
 }
 
 func (s *Store) queryConnections(ctx context.Context, q querier, tail string, args ...any) ([]*dropbridge.Connection, error) {

@@ -109,7 +109,7 @@ func (s *Store) RecordDeliveryAttempt(ctx context.Context, o *dropbridge.Deliver
 			return err
 		}
 		if status != string(dropbridge.DeliveryPending) || token.String != o.Token {
-			return lostClaim(o.DeliveryID)
+			return dropbridge.LostClaimError(o.DeliveryID)
 		}
 		at := formatTime(o.At)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_delivery_attempts (delivery_id, number, at, status_code, error, duration_us)
@@ -145,12 +145,6 @@ func (s *Store) RecordDeliveryAttempt(ctx context.Context, o *dropbridge.Deliver
 	return out, nil
 }
 
-// lostClaim is the ECONFLICT of an attempt whose claim is gone.
-func lostClaim(id string) error {
-	return dropbridge.Errorf(dropbridge.ECONFLICT,
-		"The claim on delivery %q is gone: it lapsed and went to another worker, or the delivery was replayed or is no longer pending.", id)
-}
-
 // FindDeliveryByID implements dropbridge.DeliveryStore.
 func (s *Store) FindDeliveryByID(ctx context.Context, environmentID, id string) (*dropbridge.Delivery, error) {
 	ds, err := s.queryDeliveries(ctx, s.read, `WHERE environment_id = ? AND id = ?`, environmentID, id)
@@ -158,7 +152,7 @@ func (s *Store) FindDeliveryByID(ctx context.Context, environmentID, id string) 
 		return nil, fmt.Errorf("sqlite: find delivery: %w", err)
 	}
 	if len(ds) == 0 {
-		return nil, notFound("delivery", id)
+		return nil, dropbridge.NotFoundError("delivery", id)
 	}
 	return ds[0], nil
 }
@@ -210,7 +204,7 @@ func (s *Store) ListDeliveryAttempts(ctx context.Context, environmentID, id stri
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM webhook_deliveries WHERE environment_id = ? AND id = ?`, environmentID, id).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("delivery", id)
+			return dropbridge.NotFoundError("delivery", id)
 		}
 		if err != nil {
 			return err

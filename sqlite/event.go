@@ -12,19 +12,6 @@ import (
 	"github.com/dropbridge/dropbridge"
 )
 
-// eventBodies returns the JSON of each event, as stored and delivered.
-func eventBodies(events []dropbridge.Event) ([][]byte, error) {
-	out := make([][]byte, len(events))
-	for i := range events {
-		b, err := json.Marshal(&events[i])
-		if err != nil {
-			return nil, fmt.Errorf("encode event %s: %w", events[i].ID, err)
-		}
-		out[i] = b
-	}
-	return out, nil
-}
-
 // enabledEndpoints returns the environment's enabled endpoints, without
 // their secrets: enough for WebhookEndpoint.Matches.
 func enabledEndpoints(ctx context.Context, tx *sql.Tx, environmentID string) ([]*dropbridge.WebhookEndpoint, error) {
@@ -105,7 +92,7 @@ func (s *Store) AppendEvents(ctx context.Context, events []dropbridge.Event) err
 		}
 		conns[conn{events[i].EnvironmentID, events[i].ConnectionID}] = true
 	}
-	bodies, err := eventBodies(events)
+	bodies, err := dropbridge.EncodeEvents(events)
 	if err != nil {
 		return err
 	}
@@ -176,7 +163,7 @@ func (s *Store) FindEventByID(ctx context.Context, environmentID, id string) (*d
 		return nil, fmt.Errorf("sqlite: find event: %w", err)
 	}
 	if len(es) == 0 {
-		return nil, notFound("event", id)
+		return nil, dropbridge.NotFoundError("event", id)
 	}
 	return es[0], nil
 }

@@ -17,7 +17,7 @@ func connectionInEnvironment(ctx context.Context, q querier, environmentID, conn
 	var one int
 	err := q.QueryRowContext(ctx, `SELECT 1 FROM connections WHERE environment_id = ? AND id = ?`, environmentID, connectionID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		return notFound("connection", connectionID)
+		return dropbridge.NotFoundError("connection", connectionID)
 	}
 	return err
 }
@@ -55,19 +55,12 @@ func (s *Store) FindMirrorCursor(ctx context.Context, environmentID, connectionI
 	return &c, nil
 }
 
-// staleMirror is the ECONFLICT of a change computed from an older version.
-func staleMirror(ch *dropbridge.MirrorChange, have int64) error {
-	return dropbridge.Errorf(dropbridge.ECONFLICT,
-		"The %s mirror of connection %q moved on (version %d, not %d): read its cursor again and list from there.",
-		ch.Kind, ch.ConnectionID, have, ch.IfVersion)
-}
-
 // ApplyMirrorChange implements dropbridge.MirrorStore.
 func (s *Store) ApplyMirrorChange(ctx context.Context, ch *dropbridge.MirrorChange) (int64, error) {
 	if err := ch.Validate(); err != nil {
 		return 0, err
 	}
-	bodies, err := eventBodies(ch.Events)
+	bodies, err := dropbridge.EncodeEvents(ch.Events)
 	if err != nil {
 		return 0, err
 	}
@@ -84,7 +77,7 @@ func (s *Store) ApplyMirrorChange(ctx context.Context, ch *dropbridge.MirrorChan
 			return err
 		}
 		if have != ch.IfVersion {
-			return staleMirror(ch, have)
+			return dropbridge.StaleMirrorError(ch, have)
 		}
 		version = have + 1
 		if _, err := tx.ExecContext(ctx, `INSERT INTO mirror_cursors (connection_id, kind, cursor, version, updated_at)
@@ -305,7 +298,7 @@ func (s *Store) QueryMirrorEntries(ctx context.Context, environmentID, connectio
 		if err := in(`path_lower`, q.Paths); err != nil {
 			return err
 		}
-		for _, top := range topmost(subtrees) {
+		for _, top := range dropbridge.TopmostPaths(subtrees) {
 			var err error
 			if top == "/" {
 				err = query(`mirror_entries`, `1 = 1`)
@@ -330,22 +323,6 @@ func (s *Store) QueryMirrorEntries(ctx context.Context, environmentID, connectio
 	}
 	slices.SortFunc(out, func(a, b *dropbridge.Entry) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
-}
-
-// topmost returns the paths of subtrees that are not below another of
-// them, sorted. Below p is the range from p+"/" to p+"0" ('0' follows
-// '/'), which an index on path_lower answers.
-func topmost(subtrees []string) []string {
-	s := slices.Clone(subtrees)
-	slices.Sort(s)
-	var out []string
-	for _, p := range slices.Compact(s) {
-		if n := len(out); n > 0 && (out[n-1] == "/" || strings.HasPrefix(p, out[n-1]+"/")) {
-			continue
-		}
-		out = append(out, p)
-	}
-	return out
 }
 
 // ListMirrorObjects implements dropbridge.MirrorStore.

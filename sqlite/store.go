@@ -187,11 +187,6 @@ func (s *Store) open(sealed, table, column, id string) (dropbridge.Secret, error
 	return dropbridge.Secret(v), nil
 }
 
-// notFound is the ENOTFOUND error for a thing of an environment.
-func notFound(what, id string) error {
-	return dropbridge.Errorf(dropbridge.ENOTFOUND, "No %s %q in this environment.", what, id)
-}
-
 // encodeScopes stores scopes as a JSON array.
 func encodeScopes(scopes []string) (string, error) {
 	if scopes == nil {

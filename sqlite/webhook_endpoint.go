@@ -82,7 +82,7 @@ func (s *Store) findWebhookEndpoint(ctx context.Context, q querier, environmentI
 		return nil, err
 	}
 	if len(ws) == 0 {
-		return nil, notFound("webhook endpoint", id)
+		return nil, dropbridge.NotFoundError("webhook endpoint", id)
 	}
 	return ws[0], nil
 }
@@ -136,7 +136,7 @@ func (s *Store) DeleteWebhookEndpoint(ctx context.Context, environmentID, id str
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return notFound("webhook endpoint", id)
+			return dropbridge.NotFoundError("webhook endpoint", id)
 		}
 		return nil
 	})
